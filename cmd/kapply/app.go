@@ -1,0 +1,64 @@
+package main
+
+import (
+	"github.com/urfave/cli/v2"
+
+	"github.com/kapply-dev/kapply/dynamicx"
+)
+
+func newApp(s streams) *cli.App {
+	app := &cli.App{
+		Name:                 "kapply",
+		Usage:                "apply Kubernetes manifests, fast, predictably and safely",
+		Version:              clientVersion(),
+		HideVersion:          true,
+		Reader:               s.in,
+		Writer:               s.out,
+		ErrWriter:            s.err,
+		EnableBashCompletion: false,
+		Flags:                connectionFlags(),
+		Commands: []*cli.Command{
+			versionCommand(s),
+		},
+		// Errors are printed once, by run, with their exit code.
+		ExitErrHandler: func(*cli.Context, error) {},
+	}
+	app.CustomAppHelpTemplate = cli.AppHelpTemplate + "\n" + exitCodesHelp
+	return app
+}
+
+// connectionFlags are accepted before and after the subcommand, as kubectl
+// users expect (`kapply apply -f x --context y`).
+func connectionFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "kubeconfig", Usage: "path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)"},
+		&cli.StringFlag{Name: "context", Usage: "the kubeconfig context to use"},
+		&cli.StringFlag{Name: "namespace", Aliases: []string{"n"}, Usage: "namespace for namespaced objects that name none"},
+		&cli.DurationFlag{Name: "request-timeout", Usage: "time limit for each request to the API server (0: none)"},
+	}
+}
+
+// configOptions reads the connection flags wherever on the command line
+// they were given.
+func configOptions(c *cli.Context) dynamicx.ConfigOptions {
+	opts := dynamicx.DefaultConfigOptions()
+	opts.UserAgent = "kapply/" + clientVersion()
+	for _, ctx := range c.Lineage() {
+		if ctx.Command == nil && ctx.App == nil {
+			continue
+		}
+		if opts.Kubeconfig == "" {
+			opts.Kubeconfig = ctx.String("kubeconfig")
+		}
+		if opts.Context == "" {
+			opts.Context = ctx.String("context")
+		}
+		if opts.Namespace == "" {
+			opts.Namespace = ctx.String("namespace")
+		}
+		if opts.RequestTimeout == 0 {
+			opts.RequestTimeout = ctx.Duration("request-timeout")
+		}
+	}
+	return opts
+}

@@ -1,0 +1,212 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+)
+
+// devclusterBin is the multi-call binary built by `make devcluster`. These
+// tests start real control planes, so they need it; they fail rather than
+// skip without it, so that `make test` cannot pass vacuously.
+func devclusterBin(t *testing.T) string {
+	t.Helper()
+	bin := os.Getenv("DEVCLUSTER_BIN")
+	if bin == "" {
+		t.Fatal("DEVCLUSTER_BIN is not set: run these tests with `make devcluster-test`")
+	}
+	if _, err := os.Stat(bin); err != nil {
+		t.Fatalf("DEVCLUSTER_BIN: %v", err)
+	}
+	return bin
+}
+
+func TestUpDownLeavesNothingRunning(t *testing.T) {
+	bin := devclusterBin(t)
+	dir := filepath.Join(t.TempDir(), "c")
+	opts := Options{Dir: dir, Binary: bin, Minimal: true, Timeout: 2 * time.Minute, Log: t.Logf}
+	start := time.Now()
+	c, err := Up(t.Context(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("minimal cluster up in %s", time.Since(start))
+	if _, err := os.Stat(c.Kubeconfig); err != nil {
+		t.Fatalf("no kubeconfig: %v", err)
+	}
+	s, err := LoadState(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(s.Components); got != 2 {
+		t.Fatalf("minimal cluster runs %d components, want 2 (etcd, kube-apiserver)", got)
+	}
+	ports := []int{s.Ports.EtcdClient, s.Ports.EtcdPeer, s.Ports.APIServer}
+	for _, p := range ports {
+		if !listening(p) {
+			t.Errorf("port %d is not listening while the cluster is up", p)
+		}
+	}
+
+	// Down as another process would: from the state file alone.
+	if err := Down(dir); err != nil {
+		t.Fatal(err)
+	}
+	for _, comp := range s.Components {
+		probe := &Component{Name: comp.Name, PID: comp.PID}
+		if probe.running() {
+			t.Errorf("%s (pid %d) still running after down", comp.Name, comp.PID)
+		}
+	}
+	for _, p := range ports {
+		if listening(p) {
+			t.Errorf("port %d still listening after down", p)
+		}
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("data dir left behind: %v", err)
+	}
+}
+
+func TestUpReportsComponentFailureAndCleansUp(t *testing.T) {
+	dir := t.TempDir()
+	fake := filepath.Join(dir, "fake-devcluster")
+	// A "component" that logs a reason and exits, as a component with a
+	// taken port or a bad flag does.
+	script := "#!/bin/sh\necho \"$1: bind: address already in use\" >&2\nexit 1\n"
+	if err := os.WriteFile(fake, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Up(t.Context(), Options{Dir: filepath.Join(dir, "c"), Binary: fake, Minimal: true, Timeout: 30 * time.Second})
+	if err == nil {
+		t.Fatal("Up succeeded with a component that exits")
+	}
+	for _, want := range []string{"etcd exited during start-up", "etcd: bind: address already in use"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not contain %q", err, want)
+		}
+	}
+
+	_, err = Up(t.Context(), Options{Dir: filepath.Join(dir, "d"), Binary: filepath.Join(dir, "missing"), Minimal: true, Timeout: time.Minute})
+	if err == nil || !strings.Contains(err.Error(), "make devcluster") {
+		t.Errorf("missing binary: got %v, want an error that says to run make devcluster", err)
+	}
+}
+
+func TestRunPropagatesExitCodeAndTearsDown(t *testing.T) {
+	bin := devclusterBin(t)
+	dirFile := filepath.Join(t.TempDir(), "dir")
+	// The command proves the kubeconfig works (kubectl reaches the API
+	// server), records the cluster dir and exits with a distinctive code.
+	script := `"$0" kubectl get namespace default -o name && echo "$DEVCLUSTER_DIR" > "$1" && exit 7`
+	cmd := exec.Command(bin, "run", "--minimal", "--", "sh", "-c", script, bin, dirFile)
+	out, err := cmd.CombinedOutput()
+	var exitErr *exec.ExitError
+	if !errors.As(err, &exitErr) || exitErr.ExitCode() != 7 {
+		t.Fatalf("devcluster run: %v, want exit status 7; output:\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "namespace/default") {
+		t.Errorf("kubectl inside run did not reach the cluster; output:\n%s", out)
+	}
+	clusterDir, err := os.ReadFile(dirFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(strings.TrimSpace(string(clusterDir))); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("cluster dir %s left behind after run: %v", clusterDir, err)
+	}
+}
+
+func TestDeploymentBecomesAvailableOnKwokNode(t *testing.T) {
+	bin := devclusterBin(t)
+	opts := Options{Dir: filepath.Join(t.TempDir(), "c"), Binary: bin, Nodes: 1, Timeout: 3 * time.Minute, Log: t.Logf}
+	start := time.Now()
+	c, err := Up(t.Context(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("cluster with 1 node up in %s", time.Since(start))
+	t.Cleanup(func() {
+		if err := c.Down(); err != nil {
+			t.Error(err)
+		}
+	})
+	cs, err := clientsetFor(c.Kubeconfig, AdminContext)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	labels := map[string]string{"app": "web"}
+	dep := &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "default"},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: ptr.To[int32](2),
+			Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: "nginx:1.27"}}},
+			},
+		},
+	}
+	if _, err := cs.AppsV1().Deployments("default").Create(ctx, dep, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		got, err := cs.AppsV1().Deployments("default").Get(ctx, "web", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status.AvailableReplicas == 2 && available(got) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("deployment not available: %+v", got.Status)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	pods, err := cs.CoreV1().Pods("default").List(ctx, metav1.ListOptions{LabelSelector: "app=web"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, podNet, _ := net.ParseCIDR(PodCIDR)
+	for _, p := range pods.Items {
+		if p.Spec.NodeName != NodeName(0) {
+			t.Errorf("pod %s on node %q, want %s", p.Name, p.Spec.NodeName, NodeName(0))
+		}
+		if ip := net.ParseIP(p.Status.PodIP); ip == nil || !podNet.Contains(ip) || !ip.IsLoopback() {
+			t.Errorf("pod %s has IP %q, want a loopback address in %s", p.Name, p.Status.PodIP, PodCIDR)
+		}
+	}
+}
+
+func available(d *appsv1.Deployment) bool {
+	for _, c := range d.Status.Conditions {
+		if c.Type == appsv1.DeploymentAvailable && c.Status == corev1.ConditionTrue {
+			return true
+		}
+	}
+	return false
+}
+
+func listening(port int) bool {
+	conn, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(port), time.Second)
+	if err != nil {
+		return false
+	}
+	conn.Close()
+	return true
+}

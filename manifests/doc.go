@@ -1,0 +1,21 @@
+// Package manifests reads what a user points kapply at (files, directories,
+// stdin, URLs) and decodes it into *unstructured.Unstructured objects, each
+// with the Source it came from. It is where bad input is stopped: every error
+// names the file, the document and the line. It imports no kapply package.
+//
+// Read takes the -f inputs and returns every object or an error, never a
+// part: nothing from an input that is partly invalid may reach the cluster.
+// Decode does the same for one input's bytes.
+//
+// Decoding follows kubectl where it matters for the objects sent: unquoted
+// scalars resolve by the YAML 1.1 rules of sigs.k8s.io/yaml (yes/no/on/off
+// are booleans, 0644 is octal, 1.0 is the integer 1), Lists are flattened,
+// and null or empty documents are skipped. It is stricter where kubectl is
+// silently wrong: a duplicate key is an error, a plain mapping key keeps its
+// text ("y:" stays "y", where kubectl makes it "true"), and the YAML merge
+// key lets explicit keys win as the spec says.
+//
+// Errors about a document read PATH#DOC:LINE:COL: MESSAGE, LINE counted from
+// the start of the input; errors about an input as a whole read PATH:
+// MESSAGE. No message quotes a value from a document, which may be a Secret.
+package manifests
