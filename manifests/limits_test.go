@@ -1,0 +1,115 @@
+package manifests
+
+import (
+	"fmt"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+// billionLaughs is the classic alias bomb: 9 levels of 9 aliases, a billion
+// strings once expanded, in under 1 KB.
+func billionLaughs() string {
+	var b strings.Builder
+	b.WriteString("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: lol\ndata:\n")
+	b.WriteString(`  a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]` + "\n")
+	for i := 1; i < 9; i++ {
+		prev, cur := string(rune('a'+i-1)), string(rune('a'+i))
+		b.WriteString("  " + cur + ": &" + cur + " [" + strings.TrimSuffix(strings.Repeat("*"+prev+",", 9), ",") + "]\n")
+	}
+	return b.String()
+}
+
+func TestAliasBomb(t *testing.T) {
+	input := []byte(billionLaughs())
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	_, err := Decode("bomb.yaml", input)
+	elapsed := time.Since(start)
+	runtime.ReadMemStats(&after)
+
+	const want = "bomb.yaml#1:11:10: aliases expand to more than 100000 values, refused as a likely YAML alias bomb"
+	if err == nil || err.Error() != want {
+		t.Fatalf("got error %v\nwant %s", err, want)
+	}
+	t.Logf("refused in %s after allocating %d KB", elapsed, (after.TotalAlloc-before.TotalAlloc)>>10)
+	if elapsed > time.Second {
+		t.Errorf("took %s, want under a second", elapsed)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 64<<20 {
+		t.Errorf("allocated %d MB, want under 64 MB", alloc>>20)
+	}
+}
+
+// TestAliasesWithinLimits checks that ordinary use of aliases is unaffected.
+func TestAliasesWithinLimits(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("x-common: &common {team: a, tier: web, env: prod}\n")
+	b.WriteString(cm("many") + "data:\n")
+	objs, err := Decode("f.yaml", []byte(b.String()+"  nested: {a: *common, b: *common, c: [*common, *common]}\n"))
+	if err != nil || len(objs) != 1 {
+		t.Fatalf("got %d objects, error %v", len(objs), err)
+	}
+}
+
+func TestDocumentSizeLimit(t *testing.T) {
+	// Exactly at the limit is accepted.
+	head := cm("edge") + "data:\n  x: "
+	doc := head + strings.Repeat("a", MaxDocumentBytes-len(head)-1) + "\n"
+	if len(doc) != MaxDocumentBytes {
+		t.Fatalf("test document is %d bytes", len(doc))
+	}
+	if _, err := Decode("f.yaml", []byte(doc)); err != nil {
+		t.Errorf("document of exactly %d bytes: %v", MaxDocumentBytes, err)
+	}
+	_, err := Decode("f.yaml", []byte(doc+"#"))
+	const want = "f.yaml#1:1:1: document is 3145729 bytes, over the limit of 3145728 (3 MiB) for one Kubernetes API request"
+	if err == nil || err.Error() != want {
+		t.Errorf("got %v\nwant %s", err, want)
+	}
+}
+
+// TestLongLines checks that decoding stays linear on inputs written on one
+// line, such as minified JSON, where positions must be counted along the line.
+func TestLongLines(t *testing.T) {
+	oneLine := func(n int, format, head string) string {
+		var b strings.Builder
+		b.WriteString(head)
+		for i := range n {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			fmt.Fprintf(&b, format, i)
+		}
+		b.WriteString("]}")
+		return b.String()
+	}
+	tests := []struct {
+		name  string
+		input string
+		n     int
+	}{
+		{"json", oneLine(20000, `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c%d"},"data":{"k":"v"}}`, `{"apiVersion":"v1","kind":"List","items":[`), 20000},
+		// The YAML parser itself is slow on very long flow lines, so this
+		// one is smaller: it checks the positions counted here.
+		{"yaml", oneLine(2000, `{apiVersion: v1, kind: ConfigMap, metadata: {name: c%d}, data: {k: v}}`, `{apiVersion: v1, kind: List, items: [`), 2000},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			start := time.Now()
+			objs, err := Decode("f", []byte(tc.input))
+			if err != nil || len(objs) != tc.n {
+				t.Fatalf("got %d objects, error %v", len(objs), err)
+			}
+			if last := objs[len(objs)-1].Source; last.Line != 1 {
+				t.Errorf("last item at line %d", last.Line)
+			}
+			if elapsed := time.Since(start); elapsed > 5*time.Second {
+				t.Errorf("took %s for %d bytes on one line", elapsed, len(tc.input))
+			}
+		})
+	}
+}
