@@ -46,13 +46,23 @@ unit:
 devcluster-test: devcluster
 	cd devcluster && DEVCLUSTER_BIN=$(BIN)/devcluster $(GO) test -count=1 -timeout 10m ./cluster/
 
+# The demo: a local cluster with two kwok nodes; a Deployment + Service +
+# Ingress bundle and a real-world bundle (Contour: CRDs and their custom
+# resources in one file) applied, then applied again to show "unchanged".
+# The cluster keeps running for you to look at; `make demo-down` stops it.
 demo: build devcluster
 	@if [ -f $(DEMO_DIR)/state.json ]; then $(BIN)/devcluster down --dir $(DEMO_DIR) >/dev/null 2>&1 || true; fi
 	$(BIN)/devcluster up --dir $(DEMO_DIR) --nodes 2
 	@echo
 	$(BIN)/kapply version --kubeconfig $(DEMO_DIR)/kubeconfig
 	@echo
-	$(BIN)/devcluster kubectl --kubeconfig $(DEMO_DIR)/kubeconfig get nodes
+	$(BIN)/kapply apply --kubeconfig $(DEMO_DIR)/kubeconfig -f testdata/demo/ -f ../shared/corpus/04-crds-and-crs/contour-gateway.yaml
+	@echo
+	@echo "# the same again: nothing changes"
+	$(BIN)/kapply apply --kubeconfig $(DEMO_DIR)/kubeconfig -f testdata/demo/ -f ../shared/corpus/04-crds-and-crs/contour-gateway.yaml | tail -n 1
+	@echo
+	@sleep 2
+	$(BIN)/devcluster kubectl --kubeconfig $(DEMO_DIR)/kubeconfig get nodes,deploy,pods,svc,ingress -n kapply-demo -o wide
 	@echo
 	@echo "The cluster keeps running. Look around with:"
 	@echo "  export KUBECONFIG=$(DEMO_DIR)/kubeconfig PATH=$(BIN):\$$PATH"
@@ -61,6 +71,14 @@ demo: build devcluster
 
 demo-down:
 	@if [ -f $(DEMO_DIR)/state.json ]; then $(BIN)/devcluster down --dir $(DEMO_DIR); else echo "no demo cluster running"; fi
+
+# Benchmarks against the ceiling and kubectl, measured in the same run on a
+# fresh minimal cluster; the report is printed and written to bin/bench.txt.
+bench: build devcluster
+	$(BIN)/devcluster run --minimal -- \
+		env KAPPLY_BIN=$(BIN)/kapply DEVCLUSTER_BIN=$(BIN)/devcluster BENCH_REPORT=$(BIN)/bench.txt \
+		$(GO) test -tags bench -count=1 -run 'TestBench' -v -timeout 30m ./cmd/kapply/
+	$(GO) test -run '^$$' -bench . -benchmem ./manifests/
 
 lint:
 	@out=$$(gofmt -l .); \

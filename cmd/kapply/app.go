@@ -18,6 +18,8 @@ func newApp(s streams) *cli.App {
 		EnableBashCompletion: false,
 		Flags:                connectionFlags(),
 		Commands: []*cli.Command{
+			applyCommand(s),
+			createCommand(s),
 			versionCommand(s),
 		},
 		// Errors are printed once, by run, with their exit code.

@@ -1,0 +1,113 @@
+package apply
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Mode is how objects are written.
+type Mode string
+
+// Write modes.
+const (
+	// ServerSideApply sends each object as a server-side apply patch
+	// owned by Options.FieldManager. The default.
+	ServerSideApply Mode = "apply"
+	// Update creates missing objects and replaces existing ones with a GET
+	// and a PUT carrying the resourceVersion, for servers or policies that
+	// do not allow server-side apply.
+	Update Mode = "update"
+	// Create only creates: an object that exists is an error for it (as
+	// `kubectl create -f`).
+	Create Mode = "create"
+)
+
+// DryRun says whether and where a run is only simulated.
+type DryRun string
+
+// Dry-run kinds.
+const (
+	DryRunNone DryRun = ""
+	// DryRunServer sends every request with dryRun=All: admission,
+	// defaulting and validation run, nothing is stored.
+	DryRunServer DryRun = "server"
+	// DryRunClient only plans: the order and what would be created or
+	// configured, from metadata reads. Nothing is sent that writes.
+	DryRunClient DryRun = "client"
+)
+
+// Validation maps to the API server's field validation.
+type Validation string
+
+// Field validation levels.
+const (
+	ValidateStrict Validation = "Strict"
+	ValidateWarn   Validation = "Warn"
+	ValidateIgnore Validation = "Ignore"
+)
+
+// Options configures one run of the engine.
+type Options struct {
+	Mode           Mode
+	FieldManager   string
+	ForceConflicts bool
+	DryRun         DryRun
+	Validation     Validation
+	// Concurrency is the number of objects written in parallel within a
+	// stage.
+	Concurrency int
+	// CRDTimeout bounds the wait for CRDs of the bundle to be Established.
+	CRDTimeout time.Duration
+	// UpdateRetries bounds the re-reads after a 409 Conflict in Update mode.
+	UpdateRetries int
+	// Progress, when set, is called once per object as soon as its result
+	// is known, from any goroutine (calls are serialised).
+	Progress func(Result)
+}
+
+// DefaultOptions returns server-side apply as field manager "kapply",
+// strict validation and 32 parallel writes.
+func DefaultOptions() Options {
+	return Options{
+		Mode:          ServerSideApply,
+		FieldManager:  "kapply",
+		Validation:    ValidateStrict,
+		Concurrency:   32,
+		CRDTimeout:    time.Minute,
+		UpdateRetries: 5,
+	}
+}
+
+// Validate reports options that cannot be used.
+func (o *Options) Validate() error {
+	var errs []error
+	switch o.Mode {
+	case ServerSideApply, Update, Create:
+	default:
+		errs = append(errs, fmt.Errorf("unknown mode %q: use apply, update or create", o.Mode))
+	}
+	switch o.DryRun {
+	case DryRunNone, DryRunServer, DryRunClient:
+	default:
+		errs = append(errs, fmt.Errorf("unknown dry-run %q: use server or client", o.DryRun))
+	}
+	switch o.Validation {
+	case ValidateStrict, ValidateWarn, ValidateIgnore:
+	default:
+		errs = append(errs, fmt.Errorf("unknown validation %q: use strict, warn or ignore", o.Validation))
+	}
+	if o.FieldManager == "" {
+		errs = append(errs, errors.New("a field manager is required"))
+	}
+	if o.ForceConflicts && o.Mode != ServerSideApply {
+		errs = append(errs, errors.New("--force-conflicts only applies to server-side apply"))
+	}
+	if o.Concurrency < 1 {
+		errs = append(errs, fmt.Errorf("concurrency must be at least 1, got %d", o.Concurrency))
+	}
+	if o.CRDTimeout <= 0 {
+		errs = append(errs, errors.New("the CRD wait timeout must be positive"))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,61 @@
+package apply
+
+import (
+	"time"
+
+	"github.com/kapply-dev/kapply/dynamicx"
+	"github.com/kapply-dev/kapply/manifests"
+)
+
+// Action is what happened to one object.
+type Action string
+
+// Actions reported per object.
+const (
+	Created    Action = "created"
+	Configured Action = "configured"
+	Unchanged  Action = "unchanged"
+	// Failed: the write was refused or could not be made; Err says why.
+	Failed Action = "failed"
+	// Skipped: not attempted, because an object it depends on (its
+	// namespace, its CRD) failed, or the run was interrupted.
+	Skipped Action = "skipped"
+)
+
+// Result is the outcome for one object.
+type Result struct {
+	Ref    dynamicx.Ref
+	Source manifests.Source
+	Action Action
+	// DryRun is true when nothing was stored.
+	DryRun bool
+	// Err is set for Failed and Skipped.
+	Err error
+	// Warnings the API server sent with the response (deprecations,
+	// unknown fields under --validate=warn).
+	Warnings []string
+}
+
+// ChangeSet is the outcome of a run, one Result per input object in the
+// order they were applied: stage by stage, and in input order within a
+// stage (the objects of a stage are written in parallel).
+type ChangeSet struct {
+	Results  []Result
+	Duration time.Duration
+}
+
+// Count returns how many results have the action.
+func (cs *ChangeSet) Count(a Action) int {
+	n := 0
+	for _, r := range cs.Results {
+		if r.Action == a {
+			n++
+		}
+	}
+	return n
+}
+
+// Failed reports whether any object failed or was skipped.
+func (cs *ChangeSet) Failed() bool {
+	return cs.Count(Failed)+cs.Count(Skipped) > 0
+}

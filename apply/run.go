@@ -1,0 +1,162 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/kapply-dev/kapply/dynamicx"
+	"github.com/kapply-dev/kapply/manifests"
+)
+
+// Applier writes bundles to one cluster.
+type Applier struct {
+	Clients *dynamicx.Clients
+}
+
+// ErrInterrupted is the error of objects not attempted because the run was
+// cancelled.
+var ErrInterrupted = errors.New("interrupted before this object was applied")
+
+// Apply plans objs and writes them. A *PlanError means nothing was
+// written. Otherwise the ChangeSet holds one result per object; objects
+// fail independently.
+func (a *Applier) Apply(ctx context.Context, objs []manifests.Object, opts Options) (*ChangeSet, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	plan, err := MakePlan(ctx, a.Clients.Mapper, a.Clients.Config, objs)
+	if err != nil {
+		return nil, err
+	}
+	return a.Run(ctx, plan, opts), nil
+}
+
+// run is the state of one Run.
+type run struct {
+	a    *Applier
+	opts Options
+
+	mu       sync.Mutex
+	results  map[*Item]*Result
+	progress func(Result)
+	settled  bool // the bundle's CRDs were waited for
+}
+
+// Run writes a plan stage by stage. Objects of one stage go in parallel;
+// an object whose namespace or CRD (in the same bundle) failed is skipped.
+// After the first stage, CRDs of the bundle are waited for until
+// Established and the RESTMapper is reset, so custom resources of those
+// CRDs apply in the same run.
+func (a *Applier) Run(ctx context.Context, plan *Plan, opts Options) *ChangeSet {
+	start := time.Now()
+	r := &run{a: a, opts: opts, results: map[*Item]*Result{}, progress: opts.Progress}
+	for stage, items := range plan.Stages {
+		if len(items) == 0 {
+			continue
+		}
+		if stage > stageDefinitions {
+			r.settleCRDs(ctx, plan.Stages[stageDefinitions])
+		}
+		r.runStage(ctx, items)
+	}
+	cs := &ChangeSet{Duration: time.Since(start)}
+	for _, items := range plan.Stages {
+		for _, item := range items {
+			cs.Results = append(cs.Results, *r.results[item])
+		}
+	}
+	return cs
+}
+
+func (r *run) runStage(ctx context.Context, items []*Item) {
+	before := r.prefetch(ctx, items)
+	sem := make(chan struct{}, r.opts.Concurrency)
+	var wg sync.WaitGroup
+	for _, item := range items {
+		if res := r.precheck(ctx, item); res != nil {
+			r.record(item, *res)
+			continue
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			r.record(item, r.write(ctx, item, before))
+		}()
+	}
+	wg.Wait()
+}
+
+// precheck returns a result for an item that must not be attempted.
+func (r *run) precheck(ctx context.Context, item *Item) *Result {
+	skip := func(err error) *Result {
+		return &Result{Ref: item.Resolved.Ref, Source: item.Source, Action: Skipped, Err: err, DryRun: r.opts.DryRun != DryRunNone}
+	}
+	if ctx.Err() != nil {
+		return skip(ErrInterrupted)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, dep := range item.deps {
+		res := r.results[dep]
+		switch {
+		case res == nil:
+			return skip(fmt.Errorf("%s was not applied", dep.Resolved.Ref.KindName()))
+		case res.Action == Failed || res.Action == Skipped:
+			return skip(fmt.Errorf("%s (%s) was not applied", dep.Resolved.Ref.KindName(), dep.Source))
+		case res.Err != nil: // a CRD applied but never established
+			return skip(fmt.Errorf("%s: %w", dep.Resolved.Ref.KindName(), res.Err))
+		}
+	}
+	if item.ServedByBundle && r.opts.DryRun != DryRunNone {
+		return skip(errors.New("its CRD is in this bundle and not installed yet; a dry run cannot check it"))
+	}
+	return nil
+}
+
+func (r *run) record(item *Item, res Result) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.results[item] = &res
+	if r.progress != nil {
+		r.progress(res)
+	}
+}
+
+// settleCRDs waits until the CRDs this run applied are Established, then
+// resets the RESTMapper and resolves the items whose kinds they define.
+// It runs once; later calls return at once.
+func (r *run) settleCRDs(ctx context.Context, defs []*Item) {
+	if r.settled {
+		return
+	}
+	r.settled = true
+	var crds []*Item
+	r.mu.Lock()
+	for _, item := range defs {
+		res := r.results[item]
+		if item.Resolved.Ref.GroupKind() == crdGK && res != nil && !res.DryRun &&
+			(res.Action == Created || res.Action == Configured) && res.Err == nil {
+			crds = append(crds, item)
+		}
+	}
+	r.mu.Unlock()
+	if len(crds) == 0 {
+		return
+	}
+	for _, item := range crds {
+		if err := r.waitEstablished(ctx, item); err != nil {
+			r.mu.Lock()
+			r.results[item].Err = err
+			r.mu.Unlock()
+		}
+	}
+	r.a.Clients.Mapper.Reset()
+}
+
+var crdGVR = schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}

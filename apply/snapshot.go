@@ -1,0 +1,100 @@
+package apply
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+// listThreshold is the number of objects of one resource in one namespace
+// from which one metadata LIST is cheaper than a GET per object.
+const listThreshold = 8
+
+type groupKey struct {
+	gvr schema.GroupVersionResource
+	ns  string
+}
+
+// snapshot holds the resourceVersions of objects read before a stage, to
+// tell created from configured from unchanged without a GET per object.
+type snapshot struct {
+	mu     sync.Mutex
+	listed map[groupKey]map[string]string // name -> resourceVersion
+}
+
+// prefetch lists, metadata only, every resource and namespace that holds
+// listThreshold or more objects of the stage. Failures are ignored: those
+// objects are read one by one instead.
+func (r *run) prefetch(ctx context.Context, items []*Item) *snapshot {
+	snap := &snapshot{listed: map[groupKey]map[string]string{}}
+	if r.opts.Mode != ServerSideApply && r.opts.DryRun != DryRunClient {
+		return snap
+	}
+	count := map[groupKey]int{}
+	for _, item := range items {
+		if !item.ServedByBundle {
+			count[keyOf(item)]++
+		}
+	}
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, r.opts.Concurrency)
+	for k, n := range count {
+		if n < listThreshold {
+			continue
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			list, err := r.a.Clients.Metadata.Resource(k.gvr).Namespace(k.ns).List(ctx, metav1.ListOptions{})
+			if err != nil {
+				return
+			}
+			rvs := make(map[string]string, len(list.Items))
+			for _, o := range list.Items {
+				rvs[o.Name] = o.ResourceVersion
+			}
+			snap.mu.Lock()
+			snap.listed[k] = rvs
+			snap.mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return snap
+}
+
+func keyOf(item *Item) groupKey {
+	k := groupKey{gvr: item.Resolved.GVR}
+	if item.Resolved.Namespaced {
+		k.ns = item.Resolved.Ref.Namespace
+	}
+	return k
+}
+
+// lookup returns the object's resourceVersion before the write and whether
+// it exists, from the snapshot or a metadata GET.
+func (r *run) lookup(ctx context.Context, item *Item, snap *snapshot) (rv string, exists bool, err error) {
+	if item.ServedByBundle {
+		return "", false, nil // its kind did not exist when the run began
+	}
+	snap.mu.Lock()
+	rvs, ok := snap.listed[keyOf(item)]
+	snap.mu.Unlock()
+	if ok {
+		rv, exists = rvs[item.Object.GetName()]
+		return rv, exists, nil
+	}
+	k := keyOf(item)
+	m, err := r.a.Clients.Metadata.Resource(k.gvr).Namespace(k.ns).Get(ctx, item.Object.GetName(), metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		return "", false, nil
+	case err != nil:
+		return "", false, fmt.Errorf("read live object: %w", err)
+	}
+	return m.ResourceVersion, true, nil
+}

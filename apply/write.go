@@ -1,0 +1,239 @@
+package apply
+
+import (
+	"context"
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/kapply-dev/kapply/dynamicx"
+)
+
+// write sends one object and classifies the outcome.
+func (r *run) write(ctx context.Context, item *Item, snap *snapshot) Result {
+	ctx, warnings := dynamicx.WithWarnings(ctx)
+	res := Result{Ref: item.Resolved.Ref, Source: item.Source, DryRun: r.opts.DryRun != DryRunNone}
+	var err error
+	switch {
+	case r.opts.DryRun == DryRunClient:
+		res.Action, err = r.planOnly(ctx, item, snap)
+	case r.opts.Mode == Create:
+		res.Action, err = r.create(ctx, item)
+	case r.opts.Mode == Update:
+		res.Action, err = r.update(ctx, item)
+	default:
+		res.Action, err = r.serverSideApply(ctx, item, snap)
+	}
+	if err != nil {
+		res.Action, res.Err = Failed, err
+		if ctx.Err() != nil {
+			res.Err = fmt.Errorf("%w: %w", ErrInterrupted, err)
+		}
+	}
+	res.Warnings = warnings.List()
+	return res
+}
+
+func (r *run) dryRun() []string {
+	if r.opts.DryRun == DryRunServer {
+		return []string{metav1.DryRunAll}
+	}
+	return nil
+}
+
+func (r *run) serverSideApply(ctx context.Context, item *Item, snap *snapshot) (Action, error) {
+	ri := item.Resolved.Resource(r.a.Clients.Dynamic)
+	name := item.Object.GetName()
+	var live *unstructured.Unstructured
+	beforeRV, exists := "", false
+	if r.opts.DryRun == DryRunServer {
+		// A dry run does not move the resourceVersion even when it
+		// changes the object, so compare the whole object instead.
+		got, err := ri.Get(ctx, name, metav1.GetOptions{})
+		switch {
+		case err == nil:
+			live, exists = got, true
+		case !apierrors.IsNotFound(err):
+			return Failed, fmt.Errorf("read live object: %w", err)
+		}
+	} else {
+		var err error
+		beforeRV, exists, err = r.lookup(ctx, item, snap)
+		if err != nil {
+			return Failed, err
+		}
+	}
+	data, err := item.Object.MarshalJSON()
+	if err != nil {
+		return Failed, fmt.Errorf("encode: %w", err)
+	}
+	force := r.opts.ForceConflicts
+	out, err := ri.Patch(ctx, name, types.ApplyPatchType, data, metav1.PatchOptions{
+		FieldManager:    r.opts.FieldManager,
+		Force:           &force,
+		DryRun:          r.dryRun(),
+		FieldValidation: string(r.opts.Validation),
+	})
+	if err != nil {
+		if apierrors.IsConflict(err) && !force {
+			return Failed, fmt.Errorf("%w (another field manager owns these fields: apply with --force-conflicts to take them over)", err)
+		}
+		return Failed, err
+	}
+	switch {
+	case !exists:
+		if r.opts.DryRun == DryRunNone && needsSettling(item, out, r.opts.FieldManager) {
+			// Settle now what the server would otherwise rewrite on the
+			// next apply, so that a re-run is a true no-op. Best effort:
+			// the object was created either way.
+			_, _ = ri.Patch(ctx, name, types.ApplyPatchType, data, metav1.PatchOptions{
+				FieldManager: r.opts.FieldManager, Force: &force, FieldValidation: string(r.opts.Validation),
+			})
+		}
+		return Created, nil
+	case live != nil:
+		if sameContent(live, out) {
+			return Unchanged, nil
+		}
+		return Configured, nil
+	case out.GetResourceVersion() == beforeRV:
+		return Unchanged, nil
+	default:
+		return Configured, nil
+	}
+}
+
+func (r *run) create(ctx context.Context, item *Item) (Action, error) {
+	ri := item.Resolved.Resource(r.a.Clients.Dynamic)
+	_, err := ri.Create(ctx, item.Object, metav1.CreateOptions{
+		FieldManager:    r.opts.FieldManager,
+		DryRun:          r.dryRun(),
+		FieldValidation: string(r.opts.Validation),
+	})
+	if err != nil {
+		return Failed, err
+	}
+	return Created, nil
+}
+
+// update creates the object or replaces it with a PUT carrying the live
+// resourceVersion. A 409 Conflict means someone wrote in between: read
+// again and retry, a bounded number of times.
+func (r *run) update(ctx context.Context, item *Item) (Action, error) {
+	ri := item.Resolved.Resource(r.a.Clients.Dynamic)
+	name := item.Object.GetName()
+	var lastErr error
+	for attempt := 0; attempt <= r.opts.UpdateRetries; attempt++ {
+		live, err := ri.Get(ctx, name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			_, err = ri.Create(ctx, item.Object, metav1.CreateOptions{
+				FieldManager:    r.opts.FieldManager,
+				DryRun:          r.dryRun(),
+				FieldValidation: string(r.opts.Validation),
+			})
+			if apierrors.IsAlreadyExists(err) {
+				lastErr = err
+				continue
+			}
+			if err != nil {
+				return Failed, err
+			}
+			return Created, nil
+		}
+		if err != nil {
+			return Failed, fmt.Errorf("read live object: %w", err)
+		}
+		desired := item.Object.DeepCopy()
+		desired.SetResourceVersion(live.GetResourceVersion())
+		out, err := ri.Update(ctx, desired, metav1.UpdateOptions{
+			FieldManager:    r.opts.FieldManager,
+			DryRun:          r.dryRun(),
+			FieldValidation: string(r.opts.Validation),
+		})
+		if apierrors.IsConflict(err) {
+			lastErr = err
+			continue
+		}
+		if err != nil {
+			return Failed, err
+		}
+		if r.opts.DryRun == DryRunServer {
+			if sameContent(live, out) {
+				return Unchanged, nil
+			}
+			return Configured, nil
+		}
+		if out.GetResourceVersion() == live.GetResourceVersion() {
+			return Unchanged, nil
+		}
+		return Configured, nil
+	}
+	return Failed, fmt.Errorf("still conflicting after %d retries: %w", r.opts.UpdateRetries, lastErr)
+}
+
+// planOnly is --dry-run=client: it says whether the object would be
+// created or changed, from a metadata read. Nothing is written.
+func (r *run) planOnly(ctx context.Context, item *Item, snap *snapshot) (Action, error) {
+	_, exists, err := r.lookup(ctx, item, snap)
+	if err != nil {
+		return Failed, err
+	}
+	if exists {
+		return Configured, nil
+	}
+	return Created, nil
+}
+
+// sameContent compares two versions of an object, leaving out what the
+// server changes on every write.
+func sameContent(a, b *unstructured.Unstructured) bool {
+	strip := func(u *unstructured.Unstructured) map[string]any {
+		c := u.DeepCopy()
+		unstructured.RemoveNestedField(c.Object, "metadata", "managedFields")
+		unstructured.RemoveNestedField(c.Object, "metadata", "resourceVersion")
+		unstructured.RemoveNestedField(c.Object, "metadata", "generation")
+		return c.Object
+	}
+	return equality.Semantic.DeepEqual(strip(a), strip(b))
+}
+
+// needsSettling reports whether the server rewrites a just-created object
+// on the next apply even when nothing changed (measured with kubectl apply
+// --server-side as well, on Kubernetes 1.37):
+//   - an object of which the applier owns no field (a Namespace with only a
+//     name) gets no managedFields entry at create; the next apply adds a
+//     "before-first-apply" entry and bumps the resourceVersion;
+//   - a custom resource whose CRD defaults its status: create drops status,
+//     the defaults appear on read, and the next write stores them.
+func needsSettling(item *Item, created *unstructured.Unstructured, manager string) bool {
+	owned := false
+	for _, mf := range created.GetManagedFields() {
+		if mf.Manager == manager {
+			owned = true
+		}
+	}
+	if !owned {
+		return true
+	}
+	status, _, _ := unstructured.NestedFieldNoCopy(created.Object, "status")
+	if m, ok := status.(map[string]any); !ok || len(m) == 0 {
+		return false
+	}
+	return item.ServedByBundle || !builtinGroups[item.Resolved.GVR.Group]
+}
+
+// builtinGroups are the API groups kube-apiserver serves itself; a custom
+// resource is anything else.
+var builtinGroups = map[string]bool{
+	"": true, "apps": true, "batch": true, "autoscaling": true, "policy": true,
+	"networking.k8s.io": true, "rbac.authorization.k8s.io": true, "storage.k8s.io": true,
+	"apiextensions.k8s.io": true, "admissionregistration.k8s.io": true, "scheduling.k8s.io": true,
+	"coordination.k8s.io": true, "node.k8s.io": true, "discovery.k8s.io": true,
+	"flowcontrol.apiserver.k8s.io": true, "certificates.k8s.io": true, "events.k8s.io": true,
+	"resource.k8s.io": true, "apiregistration.k8s.io": true, "authentication.k8s.io": true,
+	"authorization.k8s.io": true, "storagemigration.k8s.io": true, "internal.apiserver.k8s.io": true,
+}

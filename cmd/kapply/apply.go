@@ -1,0 +1,170 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/kapply-dev/kapply/apply"
+	"github.com/kapply-dev/kapply/dynamicx"
+	"github.com/kapply-dev/kapply/manifests"
+)
+
+// inputFlags select the manifests to read.
+func inputFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringSliceFlag{Name: "filename", Aliases: []string{"f"}, Usage: "a file, directory, URL or - (stdin); repeat for more", Required: true},
+		&cli.BoolFlag{Name: "recursive", Aliases: []string{"R"}, Usage: "read directories with their subdirectories"},
+		&cli.Int64Flag{Name: "max-input-bytes", Value: manifests.DefaultMaxTotalBytes, Usage: "refuse inputs larger than this in total"},
+	}
+}
+
+// writeFlags tune how objects are written.
+func writeFlags() []cli.Flag {
+	d := apply.DefaultOptions()
+	return []cli.Flag{
+		&cli.StringFlag{Name: "field-manager", Value: d.FieldManager, Usage: "field manager name for server-side apply"},
+		&cli.StringFlag{Name: "dry-run", Usage: "server: send everything with dryRun, store nothing; client: plan only"},
+		&cli.StringFlag{Name: "validate", Value: "strict", Usage: "server-side field validation: strict, warn or ignore"},
+		&cli.IntFlag{Name: "concurrency", Value: d.Concurrency, Usage: "objects written in parallel within a stage"},
+		&cli.Float64Flag{Name: "qps", Usage: "client-side request rate limit (0: none)"},
+		&cli.IntFlag{Name: "burst", Usage: "client-side burst, with --qps"},
+		&cli.DurationFlag{Name: "crd-timeout", Value: d.CRDTimeout, Usage: "how long to wait for the bundle's CRDs to be established"},
+		&cli.StringFlag{Name: "cache-dir", Value: dynamicx.DefaultDiscoveryOptions().CacheDir, Usage: "discovery cache directory, shared with kubectl (empty: no disk cache)"},
+		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "output format: text, or json (one object per line)"},
+	}
+}
+
+func applyCommand(s streams) *cli.Command {
+	return &cli.Command{
+		Name:      "apply",
+		Usage:     "create or update the objects of the manifests with server-side apply (the default command)",
+		UsageText: "kapply apply -f PATH [-f PATH...] [flags]",
+		Flags: concat(connectionFlags(), inputFlags(), writeFlags(),
+			&cli.BoolFlag{Name: "force-conflicts", Usage: "take over fields owned by other field managers"},
+			&cli.StringFlag{Name: "mode", Value: string(apply.ServerSideApply), Usage: "apply (server-side apply) or update (GET then PUT, for servers without server-side apply)"},
+		),
+		Action: func(c *cli.Context) error { return runApply(c, s, "") },
+	}
+}
+
+func createCommand(s streams) *cli.Command {
+	return &cli.Command{
+		Name:      "create",
+		Usage:     "create the objects of the manifests; an object that exists is an error (as kubectl create -f)",
+		UsageText: "kapply create -f PATH [-f PATH...] [flags]",
+		Flags:     concat(connectionFlags(), inputFlags(), writeFlags()),
+		Action:    func(c *cli.Context) error { return runApply(c, s, apply.Create) },
+	}
+}
+
+func concat(groups ...any) []cli.Flag {
+	var out []cli.Flag
+	for _, g := range groups {
+		switch v := g.(type) {
+		case []cli.Flag:
+			out = append(out, v...)
+		case cli.Flag:
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// applyOptions turns flags into engine options.
+func applyOptions(c *cli.Context, mode apply.Mode) (apply.Options, error) {
+	opts := apply.DefaultOptions()
+	opts.FieldManager = c.String("field-manager")
+	opts.Concurrency = c.Int("concurrency")
+	opts.CRDTimeout = c.Duration("crd-timeout")
+	if mode == "" {
+		mode = apply.Mode(c.String("mode"))
+		opts.ForceConflicts = c.Bool("force-conflicts")
+	}
+	opts.Mode = mode
+	opts.DryRun = apply.DryRun(c.String("dry-run"))
+	switch strings.ToLower(c.String("validate")) {
+	case "strict", "true":
+		opts.Validation = apply.ValidateStrict
+	case "warn":
+		opts.Validation = apply.ValidateWarn
+	case "ignore", "false":
+		opts.Validation = apply.ValidateIgnore
+	default:
+		return opts, fmt.Errorf("--validate must be strict, warn or ignore, got %q", c.String("validate"))
+	}
+	return opts, opts.Validate()
+}
+
+func runApply(c *cli.Context, s streams, mode apply.Mode) error {
+	ctx := c.Context
+	out, err := newPrinter(c.String("output"), s)
+	if err != nil {
+		return withCode(exitUsage, err)
+	}
+	opts, err := applyOptions(c, mode)
+	if err != nil {
+		return withCode(exitUsage, err)
+	}
+	readOpts := manifests.DefaultReadOptions()
+	readOpts.Paths = c.StringSlice("filename")
+	readOpts.Recursive = c.Bool("recursive")
+	readOpts.MaxTotalBytes = c.Int64("max-input-bytes")
+	readOpts.Stdin = s.in
+	objs, err := manifests.Read(ctx, readOpts)
+	if err != nil {
+		return withCode(exitUsage, err)
+	}
+
+	cfgOpts := configOptions(c)
+	cfgOpts.QPS = float32(c.Float64("qps"))
+	cfgOpts.Burst = c.Int("burst")
+	cfgOpts.Warn = func(text string) { fmt.Fprintf(s.err, "warning: %s\n", text) }
+	clients, err := connect(cfgOpts, c.String("cache-dir"), s)
+	if err != nil {
+		return withCode(exitUsage, err)
+	}
+	applier := &apply.Applier{Clients: clients}
+	var mu sync.Mutex
+	opts.Progress = func(r apply.Result) {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, w := range r.Warnings {
+			fmt.Fprintf(s.err, "warning: %s: %s\n", r.Ref, w)
+		}
+	}
+	cs, err := applier.Apply(ctx, objs, opts)
+	if err != nil {
+		var pe *apply.PlanError
+		if errors.As(err, &pe) || ctx.Err() == nil {
+			return withCode(exitUsage, err)
+		}
+		return withCode(exitInterrupted, err)
+	}
+	out.results(cs)
+	switch {
+	case ctx.Err() != nil:
+		return withCode(exitInterrupted, errors.New("interrupted: objects not applied are listed as skipped"))
+	case cs.Failed():
+		return withCode(exitFailed, fmt.Errorf("%d of %d objects not applied", cs.Count(apply.Failed)+cs.Count(apply.Skipped), len(cs.Results)))
+	}
+	return nil
+}
+
+// connect loads the kubeconfig and builds the clients, warning when TLS
+// verification is off.
+func connect(opts dynamicx.ConfigOptions, cacheDir string, s streams) (*dynamicx.Clients, error) {
+	cfg, err := dynamicx.LoadConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Insecure {
+		fmt.Fprintf(s.err, "warning: TLS verification is off for %s (insecure-skip-tls-verify in the kubeconfig)\n", cfg.REST.Host)
+	}
+	dopts := dynamicx.DefaultDiscoveryOptions()
+	dopts.CacheDir = cacheDir
+	return dynamicx.NewClients(cfg, dopts)
+}

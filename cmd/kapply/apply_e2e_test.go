@@ -1,0 +1,267 @@
+//go:build e2e
+
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+var configMapsGVR = schema.GroupVersionResource{Version: "v1", Resource: "configmaps"}
+
+func configMap(name, ns string, data map[string]string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: %s\n", name)
+	if ns != "" {
+		fmt.Fprintf(&b, "  namespace: %s\n", ns)
+	}
+	b.WriteString("data:\n")
+	for k, v := range data {
+		fmt.Fprintf(&b, "  %s: %q\n", k, v)
+	}
+	return b.String()
+}
+
+func bundle(docs ...string) string { return strings.Join(docs, "---\n") }
+
+func configMapExists(t *testing.T, kc, ns, name string) bool {
+	t.Helper()
+	_, err := dynamicFor(t, kc).Resource(configMapsGVR).Namespace(ns).Get(context.Background(), name, metav1.GetOptions{})
+	return err == nil
+}
+
+// goldenOutput compares out with testdata/NAME, or rewrites it with -update.
+func goldenOutput(t *testing.T, name, out string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), out); diff != "" {
+		t.Errorf("%s mismatch (-want +got):\n%s", name, diff)
+	}
+}
+
+var durationRE = regexp.MustCompile(`"durationSeconds":[0-9.e-]+`)
+
+func TestApplyOutputGolden(t *testing.T) {
+	kc := e2eKubeconfig(t)
+	for _, format := range []string{"text", "json"} {
+		t.Run(format, func(t *testing.T) {
+			ns := "golden-" + format
+			in := bundle(
+				"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: "+ns+"\n",
+				configMap("settings", ns, map[string]string{"mode": "demo"}),
+				"apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: "+ns+"\nspec:\n  ports:\n  - port: 80\n",
+			)
+			var runs []string
+			for i := 0; i < 2; i++ {
+				code, stdout, stderr := kapplyIn(t, kc, in, "apply", "-f", "-", "-o", format)
+				if code != exitOK {
+					t.Fatalf("exit %d: %s", code, stderr)
+				}
+				runs = append(runs, durationRE.ReplaceAllString(stdout, `"durationSeconds":0`))
+			}
+			goldenOutput(t, "apply-"+format+".golden", "# first apply\n"+runs[0]+"# second apply\n"+runs[1])
+		})
+	}
+}
+
+func TestCreateExistingObjectFailsAndTheOthersProceed(t *testing.T) {
+	kc := e2eKubeconfig(t)
+	ns := "create-existing"
+	createNamespace(t, kc, ns)
+	in := bundle(configMap("a", "", map[string]string{"k": "v"}), configMap("b", "", map[string]string{"k": "v"}))
+	if code, _, stderr := kapplyIn(t, kc, configMap("a", "", map[string]string{"k": "old"}), "create", "-f", "-", "-n", ns); code != exitOK {
+		t.Fatalf("pre-create: exit %d: %s", code, stderr)
+	}
+	code, stdout, _ := kapplyIn(t, kc, in, "create", "-f", "-", "-n", ns)
+	if code != exitFailed {
+		t.Fatalf("exit %d, want %d\n%s", code, exitFailed, stdout)
+	}
+	for _, want := range []string{
+		`configmap/a -n create-existing failed: -#1: configmaps "a" already exists`,
+		"configmap/b -n create-existing created",
+		"2 objects: 1 created, 0 configured, 0 unchanged, 1 failed",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout does not contain %q:\n%s", want, stdout)
+		}
+	}
+	if !configMapExists(t, kc, ns, "b") {
+		t.Error("configmap b was not created")
+	}
+}
+
+func TestInvalidPlansWriteNothing(t *testing.T) {
+	kc := e2eKubeconfig(t)
+	ns := "plan-errors"
+	createNamespace(t, kc, ns)
+	tests := []struct {
+		name    string
+		in      string
+		args    []string
+		wantErr string
+	}{
+		{
+			name:    "unknown kind",
+			in:      bundle(configMap("unknown-kind", "", nil), "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n"),
+			wantErr: `-#2:7: widget.example.com/w: unknown kind "Widget" in version "example.com/v1": the server has no such API and no CRD in the input defines it`,
+		},
+		{
+			name:    "namespace differs from -n",
+			in:      bundle(configMap("ns-mismatch", "", nil), configMap("elsewhere", "other", nil)),
+			wantErr: `-#2:7: configmap/elsewhere: namespace mismatch: configmap/elsewhere names namespace "other" but -n is "plan-errors"`,
+		},
+		{
+			name:    "cluster-scoped object with a namespace",
+			in:      bundle(configMap("cluster-scoped", "", nil), "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: r\n  namespace: plan-errors\n"),
+			wantErr: `-#2:7: clusterrole.rbac.authorization.k8s.io/r: cluster-scoped object with a namespace: clusterrole.rbac.authorization.k8s.io/r is cluster-scoped but names namespace "plan-errors": remove metadata.namespace`,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := kapplyIn(t, kc, tc.in, "apply", "-f", "-", "-n", ns)
+			if code != exitUsage {
+				t.Fatalf("exit %d, want %d\nstdout:%s\nstderr:%s", code, exitUsage, stdout, stderr)
+			}
+			if !strings.Contains(stderr, tc.wantErr) {
+				t.Errorf("stderr does not contain %q:\n%s", tc.wantErr, stderr)
+			}
+			if !strings.Contains(stderr, "nothing was written") {
+				t.Errorf("stderr does not say nothing was written:\n%s", stderr)
+			}
+			list, err := dynamicFor(t, kc).Resource(configMapsGVR).Namespace(ns).List(context.Background(), metav1.ListOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, cm := range list.Items {
+				if cm.GetName() != "kube-root-ca.crt" {
+					t.Errorf("configmap %s was written by a run that was refused", cm.GetName())
+				}
+			}
+		})
+	}
+}
+
+func TestDryRunLeavesTheClusterUntouched(t *testing.T) {
+	kc := e2eKubeconfig(t)
+	ns := "dry-run"
+	createNamespace(t, kc, ns)
+	if code, _, stderr := kapplyIn(t, kc, configMap("existing", "", map[string]string{"k": "v1"}), "apply", "-f", "-", "-n", ns); code != exitOK {
+		t.Fatal(stderr)
+	}
+	in := bundle(configMap("existing", "", map[string]string{"k": "v2"}), configMap("new", "", map[string]string{"k": "v"}))
+	for _, mode := range []string{"server", "client"} {
+		t.Run(mode, func(t *testing.T) {
+			code, stdout, stderr := kapplyIn(t, kc, in, "apply", "-f", "-", "-n", ns, "--dry-run", mode)
+			if code != exitOK {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			for _, want := range []string{"configmap/existing -n dry-run configured (dry run)", "configmap/new -n dry-run created (dry run)"} {
+				if !strings.Contains(stdout, want) {
+					t.Errorf("stdout does not contain %q:\n%s", want, stdout)
+				}
+			}
+			if configMapExists(t, kc, ns, "new") {
+				t.Error("a dry run created configmap new")
+			}
+			cm, err := dynamicFor(t, kc).Resource(configMapsGVR).Namespace(ns).Get(context.Background(), "existing", metav1.GetOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v := cm.Object["data"].(map[string]any)["k"]; v != "v1" {
+				t.Errorf("a dry run changed configmap existing: k=%v", v)
+			}
+		})
+	}
+}
+
+func TestConflictWithAnotherFieldManager(t *testing.T) {
+	kc := e2eKubeconfig(t)
+	ns := "conflicts"
+	createNamespace(t, kc, ns)
+	if code, _, stderr := kapplyIn(t, kc, configMap("shared", "", map[string]string{"owner": "other"}), "apply", "-f", "-", "-n", ns, "--field-manager", "other-tool"); code != exitOK {
+		t.Fatal(stderr)
+	}
+	in := configMap("shared", "", map[string]string{"owner": "kapply"})
+	code, stdout, _ := kapplyIn(t, kc, in, "apply", "-f", "-", "-n", ns)
+	if code != exitFailed {
+		t.Fatalf("exit %d, want %d:\n%s", code, exitFailed, stdout)
+	}
+	for _, want := range []string{`conflict with "other-tool"`, ".data.owner", "--force-conflicts"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("conflict report does not contain %q:\n%s", want, stdout)
+		}
+	}
+	code, stdout, stderr := kapplyIn(t, kc, in, "apply", "-f", "-", "-n", ns, "--force-conflicts")
+	if code != exitOK || !strings.Contains(stdout, "configmap/shared -n conflicts configured") {
+		t.Fatalf("--force-conflicts: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+}
+
+func TestUpdateModeCreatesThenReplaces(t *testing.T) {
+	kc := e2eKubeconfig(t)
+	ns := "update-mode"
+	createNamespace(t, kc, ns)
+	steps := []struct {
+		data map[string]string
+		want string
+	}{
+		{map[string]string{"k": "v1"}, "configmap/cm -n update-mode created"},
+		{map[string]string{"k": "v1"}, "configmap/cm -n update-mode unchanged"},
+		{map[string]string{"k": "v2"}, "configmap/cm -n update-mode configured"},
+	}
+	for _, s := range steps {
+		code, stdout, stderr := kapplyIn(t, kc, configMap("cm", "", s.data), "apply", "--mode", "update", "-f", "-", "-n", ns)
+		if code != exitOK || !strings.Contains(stdout, s.want) {
+			t.Fatalf("exit %d, want %q\n%s\n%s", code, s.want, stdout, stderr)
+		}
+	}
+}
+
+func TestObjectsOfAFailedNamespaceAreSkipped(t *testing.T) {
+	kc := e2eKubeconfig(t)
+	ns := "skip-dependents"
+	createNamespace(t, kc, ns)
+	// Namespace names must be DNS labels: the server refuses this one, so
+	// the ConfigMap inside it cannot be applied, while the ConfigMap in a
+	// namespace that exists goes on.
+	in := bundle(
+		"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: Not_A_Label\n",
+		configMap("inside", "Not_A_Label", map[string]string{"k": "v"}),
+		configMap("outside", ns, map[string]string{"k": "v"}),
+	)
+	code, stdout, _ := kapplyIn(t, kc, in, "apply", "-f", "-")
+	if code != exitFailed {
+		t.Fatalf("exit %d, want %d\n%s", code, exitFailed, stdout)
+	}
+	for _, want := range []string{
+		"namespace/Not_A_Label failed: -#1: ",
+		"configmap/inside -n Not_A_Label skipped: -#2: namespace/Not_A_Label (-#1) was not applied",
+		"configmap/outside -n skip-dependents created",
+		"3 objects: 1 created, 0 configured, 0 unchanged, 1 failed, 1 skipped",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout does not contain %q:\n%s", want, stdout)
+		}
+	}
+}

@@ -1,0 +1,154 @@
+//go:build e2e
+
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kapply-dev/kapply/dynamicx"
+)
+
+// corpusDir holds real-world bundles, byte for byte as published; CI lays
+// shared/ beside the clone.
+const corpusDir = "../../../shared/corpus"
+
+// parseJSONResults reads -o json output: result lines, then one summary.
+func parseJSONResults(t *testing.T, stdout string) ([]jsonResult, jsonSummary) {
+	t.Helper()
+	var results []jsonResult
+	var sum jsonSummary
+	for _, line := range strings.Split(strings.TrimSpace(stdout), "\n") {
+		var probe struct{ Schema string }
+		if err := json.Unmarshal([]byte(line), &probe); err != nil {
+			t.Fatalf("stdout line is not JSON: %v: %q", err, line)
+		}
+		switch probe.Schema {
+		case ResultSchema:
+			var r jsonResult
+			if err := json.Unmarshal([]byte(line), &r); err != nil {
+				t.Fatal(err)
+			}
+			results = append(results, r)
+		case SummarySchema:
+			if err := json.Unmarshal([]byte(line), &sum); err != nil {
+				t.Fatal(err)
+			}
+		default:
+			t.Fatalf("unknown schema %q in %q", probe.Schema, line)
+		}
+	}
+	return results, sum
+}
+
+// resourceVersions reads the live resourceVersion of every object.
+func resourceVersions(t *testing.T, kubeconfig string, results []jsonResult) map[jsonObject]string {
+	t.Helper()
+	cfg, err := dynamicx.LoadConfig(dynamicx.ConfigOptions{Kubeconfig: kubeconfig})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clients, err := dynamicx.NewClients(cfg, dynamicx.DiscoveryOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rvs := map[jsonObject]string{}
+	for _, r := range results {
+		mapping, err := clients.Mapper.RESTMapping(dynamicx.Ref{Group: r.Object.Group, Kind: r.Object.Kind}.GroupKind())
+		if err != nil {
+			t.Fatalf("%+v: %v", r.Object, err)
+		}
+		m, err := clients.Metadata.Resource(mapping.Resource).Namespace(r.Object.Namespace).Get(context.Background(), r.Object.Name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatalf("%+v is not on the cluster: %v", r.Object, err)
+		}
+		rvs[r.Object] = m.ResourceVersion
+	}
+	return rvs
+}
+
+func TestCorpusBundlesApplyInOneRunAndReapplyUnchanged(t *testing.T) {
+	tests := []struct {
+		name      string
+		files     []string
+		namespace string // for bundles that name none
+		want      int
+	}{
+		{name: "guestbook", files: []string{"01-guestbook/guestbook-all-in-one.yaml"}, namespace: "guestbook", want: 6},
+		{name: "podinfo without its kustomization", files: []string{"02-podinfo/deployment.yaml", "02-podinfo/service.yaml", "02-podinfo/hpa.yaml"}, namespace: "podinfo", want: 3},
+		{name: "ingress-nginx", files: []string{"03-ingress-nginx/deploy.yaml"}, want: 19},
+		{name: "contour with CRDs and their CRs in one file", files: []string{"04-crds-and-crs/contour-gateway.yaml"}, want: 34},
+		{name: "cert-manager with 1 MB of CRDs", files: []string{"04-crds-and-crs/cert-manager.yaml"}, want: 49},
+		{name: "kind ingress example with Pods", files: []string{"05-ingress/usage.yaml"}, namespace: "ingress-example", want: 5},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			// Each bundle gets a fresh cluster: ingress-nginx and
+			// cert-manager install cluster-wide webhooks that would block
+			// other tests' objects.
+			kc := newCluster(t)
+			args := []string{"apply", "-o", "json"}
+			for _, f := range tc.files {
+				args = append(args, "-f", filepath.Join(corpusDir, f))
+			}
+			if tc.namespace != "" {
+				createNamespace(t, kc, tc.namespace)
+				args = append(args, "-n", tc.namespace)
+			}
+
+			code, stdout, stderr := kapplyIn(t, kc, "", args...)
+			if code != exitOK {
+				t.Fatalf("first apply: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+			}
+			results, sum := parseJSONResults(t, stdout)
+			if len(results) != tc.want || sum.Total != tc.want || sum.Actions["created"] != tc.want {
+				t.Fatalf("first apply: %d results, summary %+v; want %d created", len(results), sum, tc.want)
+			}
+			before := resourceVersions(t, kc, results)
+
+			code, stdout, stderr = kapplyIn(t, kc, "", args...)
+			if code != exitOK {
+				t.Fatalf("second apply: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+			}
+			results, sum = parseJSONResults(t, stdout)
+			for _, r := range results {
+				if r.Action != "unchanged" {
+					t.Errorf("second apply: %+v %s, want unchanged", r.Object, r.Action)
+				}
+			}
+			if sum.Actions["unchanged"] != tc.want {
+				t.Errorf("second apply summary %+v, want %d unchanged", sum, tc.want)
+			}
+			after := resourceVersions(t, kc, results)
+			for obj, rv := range before {
+				if after[obj] != rv {
+					t.Errorf("%+v: resourceVersion %s -> %s on a no-op apply", obj, rv, after[obj])
+				}
+			}
+		})
+	}
+}
+
+func TestKustomizationDirectoryIsRefusedWithAHint(t *testing.T) {
+	kc := e2eKubeconfig(t)
+	code, stdout, stderr := kapplyIn(t, kc, "", "apply", "-f", filepath.Join(corpusDir, "02-podinfo"), "-n", "default")
+	if code != exitUsage {
+		t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, exitUsage, stdout, stderr)
+	}
+	if !strings.Contains(stderr, "kustomization.yaml") || !strings.Contains(stderr, "kustomize") {
+		t.Errorf("stderr does not explain the kustomization: %s", stderr)
+	}
+	if stdout != "" {
+		t.Errorf("stdout %q, want nothing (nothing was applied)", stdout)
+	}
+	// Nothing written: podinfo's Deployment is not there.
+	dyn := dynamicFor(t, kc)
+	if _, err := dyn.Resource(deploymentsGVR).Namespace("default").Get(context.Background(), "podinfo", metav1.GetOptions{}); err == nil {
+		t.Error("deployment podinfo was created from a directory that was refused")
+	}
+}

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/kapply-dev/kapply/apply"
+)
+
+// ResultSchema and SummarySchema version the JSON lines of -o json. A
+// field is only ever added within a version.
+const (
+	ResultSchema  = "kapply.dev/result/v1"
+	SummarySchema = "kapply.dev/summary/v1"
+)
+
+type jsonObject struct {
+	Group     string `json:"group"`
+	Kind      string `json:"kind"`
+	Namespace string `json:"namespace,omitempty"`
+	Name      string `json:"name"`
+}
+
+type jsonSource struct {
+	Path string `json:"path"`
+	Doc  int    `json:"doc"`
+	Line int    `json:"line"`
+	Item int    `json:"item,omitempty"`
+}
+
+type jsonResult struct {
+	Schema   string     `json:"schema"`
+	Object   jsonObject `json:"object"`
+	Source   jsonSource `json:"source"`
+	Action   string     `json:"action"`
+	DryRun   bool       `json:"dryRun,omitempty"`
+	Error    string     `json:"error,omitempty"`
+	Warnings []string   `json:"warnings,omitempty"`
+}
+
+type jsonSummary struct {
+	Schema          string         `json:"schema"`
+	Total           int            `json:"total"`
+	Actions         map[string]int `json:"actions"`
+	DurationSeconds float64        `json:"durationSeconds"`
+}
+
+type printer struct {
+	json bool
+	s    streams
+}
+
+func newPrinter(format string, s streams) (*printer, error) {
+	switch format {
+	case "text", "":
+		return &printer{s: s}, nil
+	case "json":
+		return &printer{json: true, s: s}, nil
+	}
+	return nil, fmt.Errorf("--output must be text or json, got %q", format)
+}
+
+var actionOrder = []apply.Action{apply.Created, apply.Configured, apply.Unchanged, apply.Failed, apply.Skipped}
+
+func (p *printer) results(cs *apply.ChangeSet) {
+	if p.json {
+		enc := json.NewEncoder(p.s.out)
+		sum := jsonSummary{Schema: SummarySchema, Total: len(cs.Results), Actions: map[string]int{}, DurationSeconds: cs.Duration.Seconds()}
+		for _, r := range cs.Results {
+			jr := jsonResult{
+				Schema: ResultSchema,
+				Object: jsonObject{Group: r.Ref.Group, Kind: r.Ref.Kind, Namespace: r.Ref.Namespace, Name: r.Ref.Name},
+				Source: jsonSource{Path: r.Source.Path, Doc: r.Source.Doc, Line: r.Source.Line, Item: r.Source.Item},
+				Action: string(r.Action), DryRun: r.DryRun, Warnings: r.Warnings,
+			}
+			if r.Err != nil {
+				jr.Error = r.Err.Error()
+			}
+			sum.Actions[string(r.Action)]++
+			_ = enc.Encode(jr)
+		}
+		_ = enc.Encode(sum)
+		return
+	}
+	dry := ""
+	for _, r := range cs.Results {
+		if r.DryRun {
+			dry = " (dry run)"
+		}
+		line := fmt.Sprintf("%s %s%s", r.Ref, r.Action, dry)
+		if r.Err != nil {
+			line += fmt.Sprintf(": %s: %v", r.Source, r.Err)
+		}
+		fmt.Fprintln(p.s.out, line)
+	}
+	var parts []string
+	for _, a := range actionOrder {
+		if n := cs.Count(a); n > 0 || a == apply.Created || a == apply.Configured || a == apply.Unchanged {
+			parts = append(parts, fmt.Sprintf("%d %s", n, a))
+		}
+	}
+	fmt.Fprintf(p.s.out, "%d objects%s: %s\n", len(cs.Results), dry, strings.Join(parts, ", "))
+}
