@@ -20,6 +20,9 @@ func newApp(s streams) *cli.App {
 		Commands: []*cli.Command{
 			applyCommand(s),
 			createCommand(s),
+			diffCommand(s),
+			waitCommand(s),
+			statusCommand(s),
 			versionCommand(s),
 		},
 		// Errors are printed once, by run, with their exit code.

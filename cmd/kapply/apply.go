@@ -46,6 +46,7 @@ func applyCommand(s streams) *cli.Command {
 		Flags: concat(connectionFlags(), inputFlags(), writeFlags(),
 			&cli.BoolFlag{Name: "force-conflicts", Usage: "take over fields owned by other field managers"},
 			&cli.StringFlag{Name: "mode", Value: string(apply.ServerSideApply), Usage: "apply (server-side apply) or update (GET then PUT, for servers without server-side apply)"},
+			applyWaitFlags(),
 		),
 		Action: func(c *cli.Context) error { return runApply(c, s, "") },
 	}
@@ -109,6 +110,10 @@ func runApply(c *cli.Context, s streams, mode apply.Mode) error {
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
+	waitOpts, err := applyWaitOptions(c, opts)
+	if err != nil {
+		return withCode(exitUsage, err)
+	}
 	readOpts := manifests.DefaultReadOptions()
 	readOpts.Paths = c.StringSlice("filename")
 	readOpts.Recursive = c.Bool("recursive")
@@ -151,7 +156,7 @@ func runApply(c *cli.Context, s streams, mode apply.Mode) error {
 	case cs.Failed():
 		return withCode(exitFailed, fmt.Errorf("%d of %d objects not applied", cs.Count(apply.Failed)+cs.Count(apply.Skipped), len(cs.Results)))
 	}
-	return nil
+	return waitAfterApply(ctx, out, clients, objs, waitOpts)
 }
 
 // connect loads the kubeconfig and builds the clients, warning when TLS

@@ -14,7 +14,7 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args, streams{in: os.Stdin, out: os.Stdout, err: os.Stderr})
+	code := run(ctx, os.Args, streams{in: os.Stdin, out: os.Stdout, err: os.Stderr, errIsTerminal: stderrIsTerminal()})
 	stop()
 	os.Exit(code)
 }
@@ -25,6 +25,8 @@ type streams struct {
 	in  io.Reader
 	out io.Writer
 	err io.Writer
+	// errIsTerminal: err is a terminal, where progress may redraw in place.
+	errIsTerminal bool
 }
 
 // run executes the command line and maps its outcome to an exit code.
@@ -33,8 +35,11 @@ func run(ctx context.Context, args []string, s streams) int {
 	if err == nil {
 		return exitOK
 	}
-	fmt.Fprintf(s.err, "error: %v\n", err)
 	var ee *exitError
+	if errors.As(err, &ee) && ee.err == nil {
+		return ee.code
+	}
+	fmt.Fprintf(s.err, "error: %v\n", err)
 	switch {
 	case errors.As(err, &ee):
 		return ee.code
@@ -82,4 +87,4 @@ var takesValue = map[string]bool{
 	"context": true, "request-timeout": true, "o": true, "output": true,
 }
 
-var commandNames = map[string]bool{"apply": true, "create": true, "version": true, "help": true, "h": true}
+var commandNames = map[string]bool{"apply": true, "create": true, "diff": true, "wait": true, "status": true, "version": true, "help": true, "h": true}

@@ -1,0 +1,213 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kapply-dev/kapply/dynamicx"
+	"github.com/kapply-dev/kapply/manifests"
+)
+
+// DiffOptions configures Diff. The dry run is the request apply would send,
+// so these are apply's settings that shape that request.
+type DiffOptions struct {
+	FieldManager   string
+	ForceConflicts bool
+	Validation     Validation
+	// Concurrency is the number of objects compared in parallel.
+	Concurrency int
+}
+
+// DefaultDiffOptions returns the settings that match DefaultOptions.
+func DefaultDiffOptions() DiffOptions {
+	d := DefaultOptions()
+	return DiffOptions{FieldManager: d.FieldManager, Validation: d.Validation, Concurrency: d.Concurrency}
+}
+
+// Validate reports options that cannot be used.
+func (o *DiffOptions) Validate() error {
+	var errs []error
+	switch o.Validation {
+	case ValidateStrict, ValidateWarn, ValidateIgnore:
+	default:
+		errs = append(errs, fmt.Errorf("unknown validation %q: use strict, warn or ignore", o.Validation))
+	}
+	if o.FieldManager == "" {
+		errs = append(errs, errors.New("a field manager is required"))
+	}
+	if o.Concurrency < 1 {
+		errs = append(errs, fmt.Errorf("concurrency must be at least 1, got %d", o.Concurrency))
+	}
+	return errors.Join(errs...)
+}
+
+// DiffAction is what apply would do to one object.
+type DiffAction string
+
+// Diff outcomes per object.
+const (
+	DiffCreate    DiffAction = "create"
+	DiffUpdate    DiffAction = "update"
+	DiffUnchanged DiffAction = "unchanged"
+	// DiffImmutable: apply would be refused because a field that cannot
+	// change would change; Paths lists those fields.
+	DiffImmutable DiffAction = "immutable"
+	// DiffError: the object could not be compared; Err says why.
+	DiffError DiffAction = "error"
+)
+
+// Notes on objects the server was not asked about.
+const (
+	NoteCRDNotInstalled     = "CRD not installed yet"
+	NoteNamespaceNotCreated = "namespace not created yet"
+)
+
+// DiffResult is the comparison of one object with what the cluster holds.
+type DiffResult struct {
+	Ref    dynamicx.Ref
+	Source manifests.Source
+	Action DiffAction
+	// Note is set when the object is shown as written, without a server
+	// dry run, because its CRD or namespace is in the bundle and not on
+	// the cluster yet (NoteCRDNotInstalled, NoteNamespaceNotCreated).
+	Note string
+	// Paths are the fields that change (DiffUpdate) or would change and
+	// cannot (DiffImmutable). Empty for a new object: all of it is new.
+	Paths []string
+	// Diff is the unified diff from the live object to the merged one,
+	// as YAML, for DiffCreate and DiffUpdate. Secret values and
+	// annotations that carry an object's content are masked.
+	Diff string
+	// Err is set for DiffImmutable (an *ImmutableError) and DiffError.
+	Err error
+	// Warnings the API server sent with the dry run.
+	Warnings []string
+}
+
+// DiffSet is the outcome of Diff: one result per input object, in input
+// order.
+type DiffSet struct {
+	Results  []DiffResult
+	Duration time.Duration
+}
+
+// Count returns how many results have the action.
+func (ds *DiffSet) Count(a DiffAction) int {
+	n := 0
+	for _, r := range ds.Results {
+		if r.Action == a {
+			n++
+		}
+	}
+	return n
+}
+
+// Changed reports whether apply would create or change any object.
+func (ds *DiffSet) Changed() bool {
+	return ds.Count(DiffCreate)+ds.Count(DiffUpdate) > 0
+}
+
+// Failed reports whether any object could not be compared or would be
+// refused.
+func (ds *DiffSet) Failed() bool {
+	return ds.Count(DiffImmutable)+ds.Count(DiffError) > 0
+}
+
+// ImmutableError says that apply would be refused because fields that
+// cannot change would change. Err is the server's answer to the dry run.
+type ImmutableError struct {
+	Fields []string
+	Err    error
+}
+
+func (e *ImmutableError) Error() string {
+	return fmt.Sprintf("immutable field(s) would change: %s: apply would be refused (delete and re-create the object to change them)", strings.Join(e.Fields, ", "))
+}
+
+// Unwrap returns the server's error.
+func (e *ImmutableError) Unwrap() error { return e.Err }
+
+// ErrDiffInterrupted is the error of objects not compared because the run
+// was cancelled.
+var ErrDiffInterrupted = errors.New("interrupted before this object was compared")
+
+// Diff plans objs and compares each with the live object: what apply with
+// the same options would change. Nothing is written. A *PlanError means
+// the input is invalid; otherwise every object has a result.
+func (a *Applier) Diff(ctx context.Context, objs []manifests.Object, opts DiffOptions) (*DiffSet, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	plan, err := MakePlan(ctx, a.Clients.Mapper, a.Clients.Config, objs)
+	if err != nil {
+		return nil, err
+	}
+	return a.DiffPlan(ctx, plan, opts), nil
+}
+
+// differ is the state of one DiffPlan.
+type differ struct {
+	a    *Applier
+	opts DiffOptions
+	// results has one slot per plan item, each written by one goroutine.
+	results []DiffResult
+	index   map[*Item]int
+}
+
+// DiffPlan compares the objects of a plan with the cluster, each with a
+// GET and a server-side dry-run apply, objects in parallel. Namespaces and
+// CRDs go first: an object whose namespace or CRD is in the bundle and not
+// on the cluster yet cannot be dry-run, and is shown as it is written.
+func (a *Applier) DiffPlan(ctx context.Context, plan *Plan, opts DiffOptions) *DiffSet {
+	start := time.Now()
+	d := &differ{a: a, opts: opts, results: make([]DiffResult, len(plan.Items)), index: map[*Item]int{}}
+	var defs, rest []*Item
+	for i, item := range plan.Items {
+		d.index[item] = i
+		if item.Stage == stageDefinitions {
+			defs = append(defs, item)
+		} else {
+			rest = append(rest, item)
+		}
+	}
+	d.each(ctx, defs)
+	d.each(ctx, rest)
+	return &DiffSet{Results: d.results, Duration: time.Since(start)}
+}
+
+func (d *differ) each(ctx context.Context, items []*Item) {
+	sem := make(chan struct{}, d.opts.Concurrency)
+	var wg sync.WaitGroup
+	for _, item := range items {
+		if ctx.Err() != nil {
+			d.results[d.index[item]] = DiffResult{Ref: item.Resolved.Ref, Source: item.Source, Action: DiffError, Err: ErrDiffInterrupted}
+			continue
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			d.results[d.index[item]] = d.diff(ctx, item)
+		}()
+	}
+	wg.Wait()
+}
+
+// unverifiedNote says why an object cannot be dry-run: its kind or its
+// namespace comes with the bundle. Namespaces and CRDs have their results
+// by the time it is called.
+func (d *differ) unverifiedNote(item *Item) string {
+	if item.ServedByBundle {
+		return NoteCRDNotInstalled
+	}
+	for _, dep := range item.deps {
+		if dep.Resolved.Ref.GroupKind() == namespaceGK && d.results[d.index[dep]].Action == DiffCreate {
+			return NoteNamespaceNotCreated
+		}
+	}
+	return ""
+}

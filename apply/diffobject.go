@@ -1,0 +1,173 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/yaml"
+
+	"github.com/kapply-dev/kapply/dynamicx"
+)
+
+// diff compares one object: the live object (GET) against the result of
+// the server-side apply apply would send (PATCH, dryRun=All), both sent at
+// once.
+func (d *differ) diff(ctx context.Context, item *Item) DiffResult {
+	ctx, warnings := dynamicx.WithWarnings(ctx)
+	res := DiffResult{Ref: item.Resolved.Ref, Source: item.Source}
+	gk := item.Resolved.Ref.GroupKind()
+	if note := d.unverifiedNote(item); note != "" {
+		res.Action, res.Note = DiffCreate, note
+		res.Diff, res.Err = render(item, nil, diffable(item.Object))
+		if res.Err != nil {
+			res.Action = DiffError
+		}
+		return res
+	}
+	live, merged, err := d.dryRun(ctx, item)
+	red := newRedactor(gk, item.Object, live)
+	for _, w := range warnings.List() {
+		res.Warnings = append(res.Warnings, red.redact(w))
+	}
+	switch {
+	case err != nil:
+		res.Action, res.Err = DiffError, err
+		if fields := immutableFields(err); len(fields) > 0 {
+			res.Action, res.Paths, res.Err = DiffImmutable, fields, &ImmutableError{Fields: fields, Err: err}
+		} else if ctx.Err() != nil {
+			res.Err = fmt.Errorf("%w: %w", ErrDiffInterrupted, err)
+		}
+		if red != nil {
+			res.Err = &redactedError{msg: red.redact(res.Err.Error()), err: res.Err}
+		}
+		return res
+	case live == nil:
+		res.Action = DiffCreate
+	default:
+		res.Action = DiffUpdate
+	}
+	from, to := diffable(live), diffable(merged)
+	if live != nil {
+		if reflect.DeepEqual(from, to) {
+			res.Action = DiffUnchanged
+			return res
+		}
+		res.Paths = changedPaths(from, to)
+	}
+	if res.Diff, err = render(item, from, to); err != nil {
+		res.Action, res.Err = DiffError, err
+	}
+	return res
+}
+
+// dryRun reads the live object (nil when there is none) and the object as
+// a server-side apply would leave it, concurrently. When the dry run
+// fails, the live object is returned with the error.
+func (d *differ) dryRun(ctx context.Context, item *Item) (live, merged *unstructured.Unstructured, err error) {
+	ri := item.Resolved.Resource(d.a.Clients.Dynamic)
+	name := item.Object.GetName()
+	type got struct {
+		obj *unstructured.Unstructured
+		err error
+	}
+	liveCh := make(chan got, 1)
+	go func() {
+		obj, err := ri.Get(ctx, name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			obj, err = nil, nil
+		}
+		liveCh <- got{obj, err}
+	}()
+	data, err := item.Object.MarshalJSON()
+	if err == nil {
+		force := d.opts.ForceConflicts
+		merged, err = ri.Patch(ctx, name, types.ApplyPatchType, data, metav1.PatchOptions{
+			FieldManager:    d.opts.FieldManager,
+			Force:           &force,
+			DryRun:          []string{metav1.DryRunAll},
+			FieldValidation: string(d.opts.Validation),
+		})
+		if apierrors.IsConflict(err) && !force {
+			err = fmt.Errorf("%w (another field manager owns these fields: apply with --force-conflicts to take them over)", err)
+		}
+	} else {
+		err = fmt.Errorf("encode: %w", err)
+	}
+	l := <-liveCh
+	switch {
+	case err != nil:
+		// The live object still goes back: its Secret values are
+		// redacted from the error too.
+		return l.obj, nil, err
+	case l.err != nil:
+		return nil, nil, fmt.Errorf("read live object: %w", l.err)
+	}
+	return l.obj, merged, nil
+}
+
+// render masks what must not be shown and returns the unified diff of the
+// two versions as YAML. from is nil for a new object.
+func render(item *Item, from, to map[string]any) (string, error) {
+	mask(item.Resolved.Ref.GroupKind(), from, to)
+	var a, b []byte
+	var err error
+	if from != nil {
+		if a, err = yaml.Marshal(from); err != nil {
+			return "", fmt.Errorf("encode live object: %w", err)
+		}
+	}
+	if b, err = yaml.Marshal(to); err != nil {
+		return "", fmt.Errorf("encode merged object: %w", err)
+	}
+	ref := item.Resolved.Ref.String()
+	return unifiedDiff("live/"+ref, "merged/"+ref, string(a), string(b)), nil
+}
+
+// immutableMarkers are the words of the API server's validation messages
+// for a field that may not change (apimachinery's FieldImmutableErrorMsg,
+// Service clusterIPs, Pod spec, Secret `immutable`, ...).
+var immutableMarkers = []string{
+	"immutable",
+	"may not change once set",
+	"cannot be modified once set",
+	"cannot be cleared once set",
+	"may not change fields other than",
+}
+
+// immutableFields returns the fields that an Invalid (422) answer refuses
+// because they cannot change, from the causes in its details.
+func immutableFields(err error) []string {
+	var se apierrors.APIStatus
+	if !apierrors.IsInvalid(err) || !errors.As(err, &se) || se.Status().Details == nil {
+		return nil
+	}
+	var fields []string
+	seen := map[string]bool{}
+	for _, c := range se.Status().Details.Causes {
+		for _, m := range immutableMarkers {
+			if strings.Contains(c.Message, m) && !seen[c.Field] {
+				seen[c.Field] = true
+				fields = append(fields, c.Field)
+				break
+			}
+		}
+	}
+	return fields
+}
+
+// redactedError is an error about a Secret whose text had the Secret's
+// values removed.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }

@@ -1,0 +1,194 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kapply-dev/kapply/dynamicx"
+	"github.com/kapply-dev/kapply/manifests"
+)
+
+// Target is an object to wait for or report on: its resource, namespace
+// settled, and the input it came from.
+type Target struct {
+	Resolved dynamicx.Resolved
+	Source   manifests.Source
+}
+
+// TargetsOf returns the objects of a plan as targets, in input order.
+func TargetsOf(plan *Plan) []Target {
+	targets := make([]Target, len(plan.Items))
+	for i, item := range plan.Items {
+		targets[i] = Target{Resolved: item.Resolved, Source: item.Source}
+	}
+	return targets
+}
+
+// TargetStatus is a target with its readiness.
+type TargetStatus struct {
+	Target
+	Status
+}
+
+// String is "SOURCE: REF: state: message", as reports print it.
+func (ts TargetStatus) String() string {
+	return fmt.Sprintf("%s: %s: %s: %s", ts.Source, ts.Resolved.Ref, ts.State.Label(), ts.Message)
+}
+
+// WaitOptions configures Wait.
+type WaitOptions struct {
+	// Timeout bounds the whole wait.
+	Timeout time.Duration
+	// Ready adjusts what ready means.
+	Ready ReadyOptions
+	// Progress, when set, is called with a target's status once it is
+	// first read and each time its state or message changes. Calls are
+	// serialised: they are made from the goroutine that called Wait.
+	Progress func(TargetStatus)
+}
+
+// DefaultWaitOptions waits up to five minutes, the default of `kubectl
+// rollout status` and Helm.
+func DefaultWaitOptions() WaitOptions {
+	return WaitOptions{Timeout: 5 * time.Minute}
+}
+
+// Validate reports options Wait cannot work with.
+func (o WaitOptions) Validate() error {
+	if o.Timeout <= 0 {
+		return fmt.Errorf("the wait timeout must be positive, got %s", o.Timeout)
+	}
+	return nil
+}
+
+// TimeoutError is returned by Wait when the timeout passes before every
+// object is ready. NotReady says, for each object that is not, why.
+type TimeoutError struct {
+	Timeout  time.Duration
+	Total    int
+	NotReady []TargetStatus
+}
+
+func (e *TimeoutError) Error() string {
+	return fmt.Sprintf("timed out after %s with %d of %d objects not ready:%s", e.Timeout, len(e.NotReady), e.Total, listStatuses(e.NotReady))
+}
+
+// FailedError is returned by Wait as soon as an object reports that it
+// will not become ready (a rollout past its deadline, a failed Job).
+type FailedError struct {
+	Total  int
+	Failed []TargetStatus
+}
+
+func (e *FailedError) Error() string {
+	return fmt.Sprintf("%d of %d objects failed:%s", len(e.Failed), e.Total, listStatuses(e.Failed))
+}
+
+// ErrWaitInterrupted is wrapped by the error of a wait whose context was
+// cancelled (not timed out).
+var ErrWaitInterrupted = errors.New("interrupted while waiting")
+
+func listStatuses(list []TargetStatus) string {
+	var b strings.Builder
+	for _, ts := range list {
+		b.WriteString("\n  " + ts.String())
+	}
+	return b.String()
+}
+
+// Wait watches targets until every one is Current, and returns their last
+// statuses. It fails fast with a *FailedError when one is Failed, returns
+// a *TimeoutError naming those not ready when opts.Timeout passes, and an
+// error wrapping ErrWaitInterrupted when ctx is cancelled.
+//
+// It opens one list+watch per resource and namespace (not a poll): with a
+// field selector on the name when that group holds one object, filtered
+// here otherwise. A watch that ends is reopened from its last
+// resourceVersion; one that expired, or failed, is reopened with a fresh
+// list after a backoff.
+func (a *Applier) Wait(ctx context.Context, targets []Target, opts WaitOptions) ([]TargetStatus, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	statuses := make([]TargetStatus, len(targets))
+	for i, t := range targets {
+		statuses[i] = TargetStatus{Target: t, Status: Status{State: StateUnknown, Message: "not read yet"}}
+	}
+	if len(targets) == 0 {
+		return statuses, nil
+	}
+	wctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	obs := make(chan []observation)
+	var wg sync.WaitGroup
+	w := &watcher{clients: a.Clients, ready: opts.Ready}
+	for _, g := range groupTargets(targets) {
+		wg.Go(func() { w.run(wctx, g, obs) })
+	}
+	defer func() {
+		cancel()
+		wg.Wait()
+	}()
+
+	seen := make([]bool, len(targets))
+	known := 0
+	for {
+		select {
+		case batch := <-obs:
+			for _, o := range batch {
+				if seen[o.idx] && sameStatus(statuses[o.idx].Status, o.status) {
+					continue
+				}
+				if !seen[o.idx] {
+					seen[o.idx] = true
+					known++
+				}
+				statuses[o.idx].Status = o.status
+				if opts.Progress != nil {
+					opts.Progress(statuses[o.idx])
+				}
+			}
+			if failed := withState(statuses, StateFailed); len(failed) > 0 {
+				return statuses, &FailedError{Total: len(targets), Failed: failed}
+			}
+			if known == len(targets) && len(notReady(statuses)) == 0 {
+				return statuses, nil
+			}
+		case <-wctx.Done():
+			if ctx.Err() != nil {
+				return statuses, fmt.Errorf("%w: %w", ErrWaitInterrupted, ctx.Err())
+			}
+			return statuses, &TimeoutError{Timeout: opts.Timeout, Total: len(targets), NotReady: notReady(statuses)}
+		}
+	}
+}
+
+func sameStatus(a, b Status) bool {
+	if a.State != b.State || a.Message != b.Message || (a.Pods == nil) != (b.Pods == nil) {
+		return false
+	}
+	return a.Pods == nil || *a.Pods == *b.Pods
+}
+
+func withState(statuses []TargetStatus, s State) []TargetStatus {
+	var out []TargetStatus
+	for _, ts := range statuses {
+		if ts.State == s {
+			out = append(out, ts)
+		}
+	}
+	return out
+}
+
+func notReady(statuses []TargetStatus) []TargetStatus {
+	var out []TargetStatus
+	for _, ts := range statuses {
+		if ts.State != StateCurrent {
+			out = append(out, ts)
+		}
+	}
+	return out
+}

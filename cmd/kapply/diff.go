@@ -1,0 +1,180 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/kapply-dev/kapply/apply"
+	"github.com/kapply-dev/kapply/manifests"
+)
+
+// DiffSchema versions the per-object lines of `diff -o json`; the last
+// line is a SummarySchema object. A field is only ever added within a
+// version.
+const DiffSchema = "kapply.dev/diff/v1"
+
+const diffDescription = `Each object is sent as apply would send it (server-side apply, same field
+manager and options) with dryRun=All, and the result is compared with the
+live object. Changed and new objects are printed as a unified diff of their
+YAML; fields the server writes on its own (managedFields, resourceVersion,
+generation, uid, creationTimestamp, status) are left out. Secret values and
+annotations that carry an object's content are never shown, only whether
+they change.
+
+Exit codes: 0 no differences, 1 differences, 2 invalid input or usage,
+4 some objects could not be diffed (an immutable field would change: apply
+would refuse them; or the dry run failed), 130 interrupted.`
+
+func diffCommand(s streams) *cli.Command {
+	return &cli.Command{
+		Name:        "diff",
+		Usage:       "show what apply would change, from a server-side dry run (Secret values masked)",
+		UsageText:   "kapply diff -f PATH [-f PATH...] [flags]",
+		Description: diffDescription,
+		Flags:       diffFlags(),
+		Action:      func(c *cli.Context) error { return runDiff(c, s) },
+	}
+}
+
+// diffFlags are apply's, less those for writing (--dry-run) and waiting
+// (--crd-timeout).
+func diffFlags() []cli.Flag {
+	var flags []cli.Flag
+	for _, f := range writeFlags() {
+		switch f.Names()[0] {
+		case "dry-run", "crd-timeout":
+			continue
+		case "concurrency":
+			f.(*cli.IntFlag).Usage = "objects compared in parallel"
+		}
+		flags = append(flags, f)
+	}
+	return concat(connectionFlags(), inputFlags(), flags,
+		&cli.BoolFlag{Name: "force-conflicts", Usage: "diff as apply --force-conflicts would apply: take over fields owned by other field managers"},
+	)
+}
+
+// diffOptions turns flags into engine options.
+func diffOptions(c *cli.Context) (apply.DiffOptions, error) {
+	opts := apply.DefaultDiffOptions()
+	opts.FieldManager = c.String("field-manager")
+	opts.Concurrency = c.Int("concurrency")
+	opts.ForceConflicts = c.Bool("force-conflicts")
+	switch strings.ToLower(c.String("validate")) {
+	case "strict", "true":
+		opts.Validation = apply.ValidateStrict
+	case "warn":
+		opts.Validation = apply.ValidateWarn
+	case "ignore", "false":
+		opts.Validation = apply.ValidateIgnore
+	default:
+		return opts, fmt.Errorf("--validate must be strict, warn or ignore, got %q", c.String("validate"))
+	}
+	return opts, opts.Validate()
+}
+
+func runDiff(c *cli.Context, s streams) error {
+	ctx := c.Context
+	out, err := newPrinter(c.String("output"), s)
+	if err != nil {
+		return withCode(exitUsage, err)
+	}
+	opts, err := diffOptions(c)
+	if err != nil {
+		return withCode(exitUsage, err)
+	}
+	readOpts := manifests.DefaultReadOptions()
+	readOpts.Paths = c.StringSlice("filename")
+	readOpts.Recursive = c.Bool("recursive")
+	readOpts.MaxTotalBytes = c.Int64("max-input-bytes")
+	readOpts.Stdin = s.in
+	objs, err := manifests.Read(ctx, readOpts)
+	if err != nil {
+		return withCode(exitUsage, err)
+	}
+	cfgOpts := configOptions(c)
+	cfgOpts.QPS = float32(c.Float64("qps"))
+	cfgOpts.Burst = c.Int("burst")
+	cfgOpts.Warn = func(text string) { fmt.Fprintf(s.err, "warning: %s\n", text) }
+	clients, err := connect(cfgOpts, c.String("cache-dir"), s)
+	if err != nil {
+		return withCode(exitUsage, err)
+	}
+	ds, err := (&apply.Applier{Clients: clients}).Diff(ctx, objs, opts)
+	if err != nil {
+		var pe *apply.PlanError
+		if errors.As(err, &pe) || ctx.Err() == nil {
+			return withCode(exitUsage, err)
+		}
+		return withCode(exitInterrupted, err)
+	}
+	out.diffs(ds)
+	switch {
+	case ctx.Err() != nil:
+		return withCode(exitInterrupted, errors.New("interrupted: some objects were not compared"))
+	case ds.Failed():
+		failed := ds.Count(apply.DiffImmutable) + ds.Count(apply.DiffError)
+		return withCode(exitNotDiffable, fmt.Errorf("%d of %d objects could not be diffed", failed, len(ds.Results)))
+	case ds.Changed():
+		return exitSilently(exitDiffers)
+	}
+	return nil
+}
+
+type jsonDiff struct {
+	Schema   string     `json:"schema"`
+	Object   jsonObject `json:"object"`
+	Source   jsonSource `json:"source"`
+	Action   string     `json:"action"`
+	Note     string     `json:"note,omitempty"`
+	Paths    []string   `json:"paths,omitempty"`
+	Diff     string     `json:"diff,omitempty"`
+	Error    string     `json:"error,omitempty"`
+	Warnings []string   `json:"warnings,omitempty"`
+}
+
+// diffs prints a DiffSet: with text, the unified diffs on stdout and the
+// objects that could not be diffed on stderr; with json, one line per
+// object and a summary. Warnings go to stderr either way.
+func (p *printer) diffs(ds *apply.DiffSet) {
+	for _, r := range ds.Results {
+		for _, w := range r.Warnings {
+			fmt.Fprintf(p.s.err, "warning: %s: %s\n", r.Ref, w)
+		}
+	}
+	if p.json {
+		enc := json.NewEncoder(p.s.out)
+		sum := jsonSummary{Schema: SummarySchema, Total: len(ds.Results), Actions: map[string]int{}, DurationSeconds: ds.Duration.Seconds()}
+		for _, r := range ds.Results {
+			jd := jsonDiff{
+				Schema: DiffSchema,
+				Object: jsonObject{Group: r.Ref.Group, Kind: r.Ref.Kind, Namespace: r.Ref.Namespace, Name: r.Ref.Name},
+				Source: jsonSource{Path: r.Source.Path, Doc: r.Source.Doc, Line: r.Source.Line, Item: r.Source.Item},
+				Action: string(r.Action), Note: r.Note, Paths: r.Paths, Diff: r.Diff, Warnings: r.Warnings,
+			}
+			if r.Err != nil {
+				jd.Error = r.Err.Error()
+			}
+			sum.Actions[string(r.Action)]++
+			_ = enc.Encode(jd)
+		}
+		_ = enc.Encode(sum)
+		return
+	}
+	for _, r := range ds.Results {
+		switch {
+		case r.Err != nil:
+			fmt.Fprintf(p.s.err, "error: %s (%s): %v\n", r.Ref, r.Source, r.Err)
+		case r.Diff != "":
+			note := ""
+			if r.Note != "" {
+				note = " (" + r.Note + ")"
+			}
+			fmt.Fprintf(p.s.out, "# %s (%s): %s%s\n%s", r.Ref, r.Source, r.Action, note, r.Diff)
+		}
+	}
+}

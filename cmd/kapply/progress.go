@@ -1,0 +1,186 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/kapply-dev/kapply/apply"
+	"github.com/kapply-dev/kapply/dynamicx"
+)
+
+// readinessProgress shows a wait as it goes.
+type readinessProgress interface {
+	// update is called with each change of an object's readiness.
+	update(apply.TargetStatus)
+	// finish is called once the wait is over.
+	finish()
+}
+
+// newProgress picks how to show a wait: JSON events on stdout with -o
+// json, a table redrawn in place on a terminal, else one line per change
+// on stderr (CI logs).
+func newProgress(p *printer, targets []apply.Target) readinessProgress {
+	switch {
+	case p.json:
+		return &jsonEvents{enc: json.NewEncoder(p.s.out)}
+	case p.s.errIsTerminal:
+		return newLiveTable(p.s.err, targets)
+	}
+	return &lineLog{w: p.s.err}
+}
+
+type jsonEvents struct{ enc *json.Encoder }
+
+func (j *jsonEvents) update(ts apply.TargetStatus) {
+	_ = j.enc.Encode(readinessJSON(WaitEventSchema, ts))
+}
+func (j *jsonEvents) finish() {}
+
+type lineLog struct{ w io.Writer }
+
+func (l *lineLog) update(ts apply.TargetStatus) {
+	fmt.Fprintf(l.w, "%s: %s: %s\n", ts.Resolved.Ref, ts.State.Label(), ts.Message)
+}
+func (l *lineLog) finish() {}
+
+// liveTable redraws, in place, a header with counts and the time spent,
+// and a row per object; once a second, and on every change.
+type liveTable struct {
+	w     io.Writer
+	start time.Time
+	index map[dynamicx.Ref]int
+	stop  chan struct{}
+	done  sync.WaitGroup
+
+	mu       sync.Mutex
+	rows     []apply.TargetStatus
+	drawn    int // lines on screen to redraw over
+	finished bool
+}
+
+func newLiveTable(w io.Writer, targets []apply.Target) *liveTable {
+	t := &liveTable{w: w, start: time.Now(), index: map[dynamicx.Ref]int{}, stop: make(chan struct{})}
+	for i, tg := range targets {
+		t.index[tg.Resolved.Ref] = i
+		t.rows = append(t.rows, apply.TargetStatus{Target: tg, Status: apply.Status{State: apply.StateUnknown, Message: "reading"}})
+	}
+	t.done.Go(func() {
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-t.stop:
+				return
+			case <-tick.C:
+				t.redraw()
+			}
+		}
+	})
+	t.redraw()
+	return t
+}
+
+func (t *liveTable) update(ts apply.TargetStatus) {
+	t.mu.Lock()
+	if i, ok := t.index[ts.Resolved.Ref]; ok {
+		t.rows[i] = ts
+	}
+	t.mu.Unlock()
+	t.redraw()
+}
+
+func (t *liveTable) finish() {
+	close(t.stop)
+	t.done.Wait()
+	t.mu.Lock()
+	t.finished = true
+	t.mu.Unlock()
+	t.redraw()
+}
+
+func (t *liveTable) redraw() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	width, height := termSize(t.w)
+	lines := t.lines(max(height-2, 3))
+	var b strings.Builder
+	if t.drawn > 0 {
+		fmt.Fprintf(&b, "\x1b[%dF\x1b[J", t.drawn) // up to the table's first line, clear below
+	}
+	for _, l := range lines {
+		b.WriteString(truncate(l, width-1) + "\n")
+	}
+	_, _ = io.WriteString(t.w, b.String())
+	t.drawn = len(lines)
+}
+
+// lines is the header and up to maxRows rows: all of them when they fit,
+// else those not ready yet first.
+func (t *liveTable) lines(maxRows int) []string {
+	elapsed := time.Since(t.start).Truncate(time.Second)
+	verb := "waiting"
+	if t.finished {
+		verb = "waited"
+	}
+	lines := []string{fmt.Sprintf("%s %s for %s", verb, elapsed, countStates(t.rows))}
+	rows := t.rows
+	more := 0
+	if len(rows) > maxRows {
+		var pending []apply.TargetStatus
+		for _, r := range t.rows {
+			if r.State != apply.StateCurrent {
+				pending = append(pending, r)
+			}
+		}
+		rows = pending
+		if len(rows) > maxRows-1 {
+			rows = rows[:maxRows-1]
+		}
+		more = len(t.rows) - len(rows)
+	}
+	refWidth := 0
+	for _, r := range rows {
+		refWidth = max(refWidth, len(r.Resolved.Ref.String()))
+	}
+	for _, r := range rows {
+		lines = append(lines, fmt.Sprintf("  %-11s  %-*s  %s", r.State.Label(), refWidth, r.Resolved.Ref, r.Message))
+	}
+	if more > 0 {
+		lines = append(lines, fmt.Sprintf("  ... and %d more", more))
+	}
+	return lines
+}
+
+// termSize is the terminal's size, or 80x24 when w is not one.
+func termSize(w io.Writer) (width, height int) {
+	if f, ok := w.(*os.File); ok {
+		if width, height, err := term.GetSize(int(f.Fd())); err == nil && width > 0 && height > 0 {
+			return width, height
+		}
+	}
+	return 80, 24
+}
+
+// truncate cuts s to n runes, so that no line wraps and the redraw
+// covers exactly what was drawn.
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if n < 1 || len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// stderrIsTerminal sets streams.errIsTerminal in main: a live table needs a
+// terminal that understands cursor movement, which TERM=dumb says it does
+// not.
+func stderrIsTerminal() bool {
+	return os.Getenv("TERM") != "dumb" && term.IsTerminal(int(os.Stderr.Fd()))
+}

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/kapply-dev/kapply/apply"
+)
+
+func statusCommand(s streams) *cli.Command {
+	return &cli.Command{
+		Name:      "status",
+		Usage:     "show whether each object of the manifests is ready, in progress, failed or missing",
+		UsageText: "kapply status -f PATH [-f PATH...] [flags]",
+		Description: "Reads every object of the manifests once and prints its state (ready, in progress, failed,\n" +
+			"not found, terminating, unknown), ready pods against desired for workloads, and why.\n" +
+			"With -o json, one kapply.dev/status/v1 line per object, then a kapply.dev/readiness-summary/v1 line.\n" +
+			"Exits 0 when every object is ready, 1 otherwise (missing objects included).",
+		Flags:  concat(connectionFlags(), inputFlags(), readyFlags(), lookupFlags()),
+		Action: func(c *cli.Context) error { return runStatus(c, s) },
+	}
+}
+
+func runStatus(c *cli.Context, s streams) error {
+	out, err := newPrinter(c.String("output"), s)
+	if err != nil {
+		return withCode(exitUsage, err)
+	}
+	clients, targets, err := loadTargets(c, s)
+	if err != nil {
+		return err
+	}
+	ready := apply.ReadyOptions{WaitForLoadBalancer: c.Bool("wait-for-load-balancer")}
+	statuses := (&apply.Applier{Clients: clients}).Check(c.Context, targets, ready)
+	if c.Context.Err() != nil {
+		return withCode(exitInterrupted, errors.New("interrupted"))
+	}
+	out.statusTable(statuses)
+	notReady := 0
+	for _, ts := range statuses {
+		if ts.State != apply.StateCurrent {
+			notReady++
+		}
+	}
+	result := "ready"
+	if notReady > 0 {
+		result = "not-ready"
+	}
+	out.readinessSummary(statuses, result, 0)
+	if notReady > 0 {
+		return withCode(exitFailed, fmt.Errorf("%d of %d objects not ready", notReady, len(statuses)))
+	}
+	return nil
+}
