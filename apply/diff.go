@@ -20,6 +20,10 @@ type DiffOptions struct {
 	Validation     Validation
 	// Concurrency is the number of objects compared in parallel.
 	Concurrency int
+	// ApplySet, when set, diffs as apply --applyset would apply (members
+	// carry the part-of label) and, with Prune, lists the members that
+	// apply --prune would delete.
+	ApplySet *ApplySetOptions
 }
 
 // DefaultDiffOptions returns the settings that match DefaultOptions.
@@ -93,6 +97,9 @@ type DiffResult struct {
 type DiffSet struct {
 	Results  []DiffResult
 	Duration time.Duration
+	// Prune lists the ApplySet members apply --prune would delete
+	// (Pruned) or keep (Kept), with DiffOptions.ApplySet.Prune.
+	Prune []Result
 }
 
 // Count returns how many results have the action.
@@ -106,9 +113,15 @@ func (ds *DiffSet) Count(a DiffAction) int {
 	return n
 }
 
-// Changed reports whether apply would create or change any object.
+// Changed reports whether apply would create, change or prune any object.
 func (ds *DiffSet) Changed() bool {
-	return ds.Count(DiffCreate)+ds.Count(DiffUpdate) > 0
+	pruned := 0
+	for _, r := range ds.Prune {
+		if r.Action == Pruned {
+			pruned++
+		}
+	}
+	return ds.Count(DiffCreate)+ds.Count(DiffUpdate)+pruned > 0
 }
 
 // Failed reports whether any object could not be compared or would be
@@ -146,7 +159,21 @@ func (a *Applier) Diff(ctx context.Context, objs []manifests.Object, opts DiffOp
 	if err != nil {
 		return nil, err
 	}
-	return a.DiffPlan(ctx, plan, opts), nil
+	if opts.ApplySet == nil {
+		return a.DiffPlan(ctx, plan, opts), nil
+	}
+	set, err := a.openApplySet(ctx, *opts.ApplySet)
+	if err != nil {
+		return nil, err
+	}
+	gks, nss := set.labelMembers(plan)
+	ds := a.DiffPlan(ctx, plan, opts)
+	if opts.ApplySet.Prune && set.exists {
+		if ds.Prune, err = a.previewPrune(ctx, set, plan, union(set.currentGKs, gks), union(set.currentNSs, nss)); err != nil {
+			return nil, err
+		}
+	}
+	return ds, nil
 }
 
 // differ is the state of one DiffPlan.

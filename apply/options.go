@@ -61,6 +61,10 @@ type Options struct {
 	CRDTimeout time.Duration
 	// UpdateRetries bounds the re-reads after a 409 Conflict in Update mode.
 	UpdateRetries int
+	// ApplySet, when set, makes the run one of an ApplySet: members are
+	// labelled, the parent records them, and with Prune the members that
+	// left the input are deleted.
+	ApplySet *ApplySetOptions
 	// Progress, when set, is called once per object as soon as its result
 	// is known, from any goroutine (calls are serialised).
 	Progress func(Result)
@@ -105,6 +109,15 @@ func (o *Options) Validate() error {
 	}
 	if o.Concurrency < 1 {
 		errs = append(errs, fmt.Errorf("concurrency must be at least 1, got %d", o.Concurrency))
+	}
+	if o.ApplySet != nil && o.ApplySet.Parent == "" {
+		errs = append(errs, errors.New("an ApplySet needs a parent: --applyset [RESOURCE][.GROUP]/NAME"))
+	}
+	if o.ApplySet != nil && o.ApplySet.Tooling == "" {
+		errs = append(errs, errors.New("an ApplySet needs a tooling name"))
+	}
+	if o.ApplySet != nil && o.ApplySet.MaxPrune < 0 {
+		errs = append(errs, fmt.Errorf("max-prune must not be negative, got %d", o.ApplySet.MaxPrune))
 	}
 	if o.CRDTimeout <= 0 {
 		errs = append(errs, errors.New("the CRD wait timeout must be positive"))

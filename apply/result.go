@@ -42,6 +42,9 @@ type Result struct {
 type ChangeSet struct {
 	Results  []Result
 	Duration time.Duration
+	// PruneErr says why a prune that was asked for did not run (it wraps
+	// ErrPruneRefused); the ApplySet parent then keeps every old member.
+	PruneErr error
 }
 
 // Count returns how many results have the action.
@@ -55,7 +58,8 @@ func (cs *ChangeSet) Count(a Action) int {
 	return n
 }
 
-// Failed reports whether any object failed or was skipped.
+// Failed reports whether any object failed or was skipped, or a prune
+// that was asked for did not run.
 func (cs *ChangeSet) Failed() bool {
-	return cs.Count(Failed)+cs.Count(Skipped) > 0
+	return cs.Count(Failed)+cs.Count(Skipped) > 0 || cs.PruneErr != nil
 }

@@ -33,7 +33,56 @@ func (a *Applier) Apply(ctx context.Context, objs []manifests.Object, opts Optio
 	if err != nil {
 		return nil, err
 	}
-	return a.Run(ctx, plan, opts), nil
+	if opts.ApplySet == nil {
+		return a.Run(ctx, plan, opts), nil
+	}
+	return a.applySetRun(ctx, plan, opts)
+}
+
+// applySetRun is a run within an ApplySet. The parent is updated to the
+// superset of old and new members before anything else is written, and
+// trimmed to the new set only after a successful prune, so an interrupted
+// run never loses track of an object.
+func (a *Applier) applySetRun(ctx context.Context, plan *Plan, opts Options) (*ChangeSet, error) {
+	set, err := a.openApplySet(ctx, *opts.ApplySet)
+	if err != nil {
+		return nil, err
+	}
+	if opts.ApplySet.Prune && len(plan.Items) == 0 && !opts.ApplySet.AllowEmpty {
+		return nil, &ApplySetError{fmt.Errorf("the input is empty: pruning would delete every member of %s; use --allow-empty to do exactly that", set.parent)}
+	}
+	gks, nss := set.labelMembers(plan)
+	dryRun := (&run{opts: opts}).dryRun()
+	if opts.DryRun != DryRunClient {
+		if err := a.writeParent(ctx, set, union(set.currentGKs, gks), union(set.currentNSs, nss), dryRun); err != nil {
+			return nil, &ApplySetError{err}
+		}
+	}
+	cs := a.run(ctx, plan, opts, set)
+	if !opts.ApplySet.Prune {
+		return cs, nil
+	}
+	switch {
+	case ctx.Err() != nil:
+		cs.PruneErr = fmt.Errorf("%w: the run was interrupted", ErrPruneRefused)
+	case cs.Failed():
+		cs.PruneErr = fmt.Errorf("%w: %d object(s) were not applied", ErrPruneRefused, cs.Count(Failed)+cs.Count(Skipped))
+	}
+	if cs.PruneErr != nil {
+		return cs, nil
+	}
+	pruned, keptGKs, keptNSs, err := a.prune(ctx, set, plan, union(set.currentGKs, gks), union(set.currentNSs, nss), opts)
+	cs.Results = append(cs.Results, pruned...)
+	if err != nil {
+		cs.PruneErr = err
+		return cs, nil
+	}
+	if opts.DryRun == DryRunNone && ctx.Err() == nil {
+		if err := a.writeParent(ctx, set, union(gks, keptGKs), union(nss, keptNSs), nil); err != nil {
+			cs.PruneErr = fmt.Errorf("pruned, but trimming the parent failed (the next run trims it): %w", err)
+		}
+	}
+	return cs, nil
 }
 
 // run is the state of one Run.
@@ -41,6 +90,7 @@ type run struct {
 	a    *Applier
 	opts Options
 
+	set      *applySet // the ApplySet of the run, or nil
 	mu       sync.Mutex
 	results  map[*Item]*Result
 	progress func(Result)
@@ -53,8 +103,12 @@ type run struct {
 // Established and the RESTMapper is reset, so custom resources of those
 // CRDs apply in the same run.
 func (a *Applier) Run(ctx context.Context, plan *Plan, opts Options) *ChangeSet {
+	return a.run(ctx, plan, opts, nil)
+}
+
+func (a *Applier) run(ctx context.Context, plan *Plan, opts Options, set *applySet) *ChangeSet {
 	start := time.Now()
-	r := &run{a: a, opts: opts, results: map[*Item]*Result{}, progress: opts.Progress}
+	r := &run{a: a, opts: opts, results: map[*Item]*Result{}, progress: opts.Progress, set: set}
 	for stage, items := range plan.Stages {
 		if len(items) == 0 {
 			continue

@@ -23,14 +23,20 @@ type groupKey struct {
 // tell created from configured from unchanged without a GET per object.
 type snapshot struct {
 	mu     sync.Mutex
-	listed map[groupKey]map[string]string // name -> resourceVersion
+	listed map[groupKey]map[string]liveMeta // by name
+}
+
+// liveMeta is what a write needs to know of the live object.
+type liveMeta struct {
+	rv     string
+	labels map[string]string
 }
 
 // prefetch lists, metadata only, every resource and namespace that holds
 // listThreshold or more objects of the stage. Failures are ignored: those
 // objects are read one by one instead.
 func (r *run) prefetch(ctx context.Context, items []*Item) *snapshot {
-	snap := &snapshot{listed: map[groupKey]map[string]string{}}
+	snap := &snapshot{listed: map[groupKey]map[string]liveMeta{}}
 	if r.opts.Mode != ServerSideApply && r.opts.DryRun != DryRunClient {
 		return snap
 	}
@@ -54,9 +60,9 @@ func (r *run) prefetch(ctx context.Context, items []*Item) *snapshot {
 			if err != nil {
 				return
 			}
-			rvs := make(map[string]string, len(list.Items))
+			rvs := make(map[string]liveMeta, len(list.Items))
 			for _, o := range list.Items {
-				rvs[o.Name] = o.ResourceVersion
+				rvs[o.Name] = liveMeta{rv: o.ResourceVersion, labels: o.Labels}
 			}
 			snap.mu.Lock()
 			snap.listed[k] = rvs
@@ -75,26 +81,38 @@ func keyOf(item *Item) groupKey {
 	return k
 }
 
-// lookup returns the object's resourceVersion before the write and whether
-// it exists, from the snapshot or a metadata GET.
-func (r *run) lookup(ctx context.Context, item *Item, snap *snapshot) (rv string, exists bool, err error) {
+// lookup returns the object's metadata before the write and whether it
+// exists, from the snapshot or a metadata GET.
+func (r *run) lookup(ctx context.Context, item *Item, snap *snapshot) (live liveMeta, exists bool, err error) {
 	if item.ServedByBundle {
-		return "", false, nil // its kind did not exist when the run began
+		return liveMeta{}, false, nil // its kind did not exist when the run began
 	}
 	snap.mu.Lock()
 	rvs, ok := snap.listed[keyOf(item)]
 	snap.mu.Unlock()
 	if ok {
-		rv, exists = rvs[item.Object.GetName()]
-		return rv, exists, nil
+		live, exists = rvs[item.Object.GetName()]
+		return live, exists, nil
 	}
 	k := keyOf(item)
 	m, err := r.a.Clients.Metadata.Resource(k.gvr).Namespace(k.ns).Get(ctx, item.Object.GetName(), metav1.GetOptions{})
 	switch {
 	case apierrors.IsNotFound(err):
-		return "", false, nil
+		return liveMeta{}, false, nil
 	case err != nil:
-		return "", false, fmt.Errorf("read live object: %w", err)
+		return liveMeta{}, false, fmt.Errorf("read live object: %w", err)
 	}
-	return m.ResourceVersion, true, nil
+	return liveMeta{rv: m.ResourceVersion, labels: m.Labels}, true, nil
+}
+
+// checkOwnership refuses to write an object that another ApplySet owns,
+// unless the run adopts such objects.
+func (r *run) checkOwnership(labels map[string]string) error {
+	if r.set == nil || r.set.opts.OverwriteOwnership {
+		return nil
+	}
+	if owner := r.set.foreignOwner(labels); owner != "" {
+		return fmt.Errorf("%w: it is labelled %s=%s, not this set's %s; use --overwrite-ownership to adopt it", ErrOtherApplySet, ApplySetPartOfLabel, owner, r.set.id)
+	}
+	return nil
 }

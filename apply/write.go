@@ -49,7 +49,8 @@ func (r *run) serverSideApply(ctx context.Context, item *Item, snap *snapshot) (
 	ri := item.Resolved.Resource(r.a.Clients.Dynamic)
 	name := item.Object.GetName()
 	var live *unstructured.Unstructured
-	beforeRV, exists := "", false
+	var before liveMeta
+	exists := false
 	if r.opts.DryRun == DryRunServer {
 		// A dry run does not move the resourceVersion even when it
 		// changes the object, so compare the whole object instead.
@@ -57,15 +58,19 @@ func (r *run) serverSideApply(ctx context.Context, item *Item, snap *snapshot) (
 		switch {
 		case err == nil:
 			live, exists = got, true
+			before.labels = got.GetLabels()
 		case !apierrors.IsNotFound(err):
 			return Failed, fmt.Errorf("read live object: %w", err)
 		}
 	} else {
 		var err error
-		beforeRV, exists, err = r.lookup(ctx, item, snap)
+		before, exists, err = r.lookup(ctx, item, snap)
 		if err != nil {
 			return Failed, err
 		}
+	}
+	if err := r.checkOwnership(before.labels); err != nil {
+		return Failed, err
 	}
 	data, err := item.Object.MarshalJSON()
 	if err != nil {
@@ -100,7 +105,7 @@ func (r *run) serverSideApply(ctx context.Context, item *Item, snap *snapshot) (
 			return Unchanged, nil
 		}
 		return Configured, nil
-	case out.GetResourceVersion() == beforeRV:
+	case out.GetResourceVersion() == before.rv:
 		return Unchanged, nil
 	default:
 		return Configured, nil
@@ -147,6 +152,9 @@ func (r *run) update(ctx context.Context, item *Item) (Action, error) {
 		if err != nil {
 			return Failed, fmt.Errorf("read live object: %w", err)
 		}
+		if err := r.checkOwnership(live.GetLabels()); err != nil {
+			return Failed, err
+		}
 		desired := item.Object.DeepCopy()
 		desired.SetResourceVersion(live.GetResourceVersion())
 		out, err := ri.Update(ctx, desired, metav1.UpdateOptions{
@@ -178,8 +186,11 @@ func (r *run) update(ctx context.Context, item *Item) (Action, error) {
 // planOnly is --dry-run=client: it says whether the object would be
 // created or changed, from a metadata read. Nothing is written.
 func (r *run) planOnly(ctx context.Context, item *Item, snap *snapshot) (Action, error) {
-	_, exists, err := r.lookup(ctx, item, snap)
+	before, exists, err := r.lookup(ctx, item, snap)
 	if err != nil {
+		return Failed, err
+	}
+	if err := r.checkOwnership(before.labels); err != nil {
 		return Failed, err
 	}
 	if exists {

@@ -20,6 +20,7 @@ func newApp(s streams) *cli.App {
 		Commands: []*cli.Command{
 			applyCommand(s),
 			createCommand(s),
+			deleteCommand(s),
 			diffCommand(s),
 			waitCommand(s),
 			statusCommand(s),

@@ -47,6 +47,7 @@ func applyCommand(s streams) *cli.Command {
 			&cli.BoolFlag{Name: "force-conflicts", Usage: "take over fields owned by other field managers"},
 			&cli.StringFlag{Name: "mode", Value: string(apply.ServerSideApply), Usage: "apply (server-side apply) or update (GET then PUT, for servers without server-side apply)"},
 			applyWaitFlags(),
+			applySetFlags(),
 		),
 		Action: func(c *cli.Context) error { return runApply(c, s, "") },
 	}
@@ -110,6 +111,11 @@ func runApply(c *cli.Context, s streams, mode apply.Mode) error {
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
+	if mode == "" {
+		if opts.ApplySet, err = applySetOptions(c); err != nil {
+			return withCode(exitUsage, err)
+		}
+	}
 	waitOpts, err := applyWaitOptions(c, opts)
 	if err != nil {
 		return withCode(exitUsage, err)
@@ -153,8 +159,11 @@ func runApply(c *cli.Context, s streams, mode apply.Mode) error {
 	switch {
 	case ctx.Err() != nil:
 		return withCode(exitInterrupted, errors.New("interrupted: objects not applied are listed as skipped"))
-	case cs.Failed():
-		return withCode(exitFailed, fmt.Errorf("%d of %d objects not applied", cs.Count(apply.Failed)+cs.Count(apply.Skipped), len(cs.Results)))
+	case cs.Count(apply.Failed)+cs.Count(apply.Skipped) > 0:
+		err := fmt.Errorf("%d of %d objects not applied", cs.Count(apply.Failed)+cs.Count(apply.Skipped), len(cs.Results))
+		return withCode(exitFailed, errors.Join(err, cs.PruneErr))
+	case cs.PruneErr != nil:
+		return withCode(exitFailed, cs.PruneErr)
 	}
 	return waitAfterApply(ctx, out, clients, objs, waitOpts)
 }

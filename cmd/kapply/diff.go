@@ -55,6 +55,11 @@ func diffFlags() []cli.Flag {
 	}
 	return concat(connectionFlags(), inputFlags(), flags,
 		&cli.BoolFlag{Name: "force-conflicts", Usage: "diff as apply --force-conflicts would apply: take over fields owned by other field managers"},
+		&cli.StringFlag{Name: "applyset", Usage: "diff as apply --applyset would apply"},
+		&cli.BoolFlag{Name: "prune", Usage: "with --applyset: also list the members apply --prune would delete"},
+		&cli.BoolFlag{Name: "prune-namespaces", Usage: "with --prune: as apply --prune-namespaces"},
+		&cli.BoolFlag{Name: "prune-crds", Usage: "with --prune: as apply --prune-crds"},
+		&cli.BoolFlag{Name: "applyset-takeover", Usage: "as apply --applyset-takeover"},
 	)
 }
 
@@ -87,6 +92,14 @@ func runDiff(c *cli.Context, s streams) error {
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
+	if c.String("applyset") != "" {
+		opts.ApplySet = &apply.ApplySetOptions{
+			Parent: c.String("applyset"), Tooling: "kapply/" + clientVersion(), Takeover: c.Bool("applyset-takeover"),
+			Prune: c.Bool("prune"), PruneNamespaces: c.Bool("prune-namespaces"), PruneCRDs: c.Bool("prune-crds"),
+		}
+	} else if c.Bool("prune") {
+		return withCode(exitUsage, errors.New("--prune needs --applyset: kapply only prunes what an ApplySet records as its own"))
+	}
 	readOpts := manifests.DefaultReadOptions()
 	readOpts.Paths = c.StringSlice("filename")
 	readOpts.Recursive = c.Bool("recursive")
@@ -107,7 +120,13 @@ func runDiff(c *cli.Context, s streams) error {
 	ds, err := (&apply.Applier{Clients: clients}).Diff(ctx, objs, opts)
 	if err != nil {
 		var pe *apply.PlanError
-		if errors.As(err, &pe) || ctx.Err() == nil {
+		var ae *apply.ApplySetError
+		switch {
+		case errors.As(err, &pe) || errors.As(err, &ae):
+			return withCode(exitUsage, err)
+		case errors.Is(err, apply.ErrPruneRefused):
+			return withCode(exitNotDiffable, err)
+		case ctx.Err() == nil:
 			return withCode(exitUsage, err)
 		}
 		return withCode(exitInterrupted, err)
@@ -162,9 +181,32 @@ func (p *printer) diffs(ds *apply.DiffSet) {
 			sum.Actions[string(r.Action)]++
 			_ = enc.Encode(jd)
 		}
+		for _, r := range ds.Prune {
+			jd := jsonDiff{
+				Schema: DiffSchema,
+				Object: jsonObject{Group: r.Ref.Group, Kind: r.Ref.Kind, Namespace: r.Ref.Namespace, Name: r.Ref.Name},
+				Source: jsonSource{Path: r.Source.Path},
+				Action: map[apply.Action]string{apply.Pruned: "prune", apply.Kept: "keep"}[r.Action],
+			}
+			if r.Err != nil {
+				jd.Note = r.Err.Error()
+			}
+			sum.Total++
+			sum.Actions[jd.Action]++
+			_ = enc.Encode(jd)
+		}
 		_ = enc.Encode(sum)
 		return
 	}
+	defer func() {
+		for _, r := range ds.Prune {
+			if r.Action == apply.Pruned {
+				fmt.Fprintf(p.s.out, "# %s: prune (%s)\n", r.Ref, r.Source.Path)
+			} else {
+				fmt.Fprintf(p.s.out, "# %s: keep (%s): %v\n", r.Ref, r.Source.Path, r.Err)
+			}
+		}
+	}()
 	for _, r := range ds.Results {
 		switch {
 		case r.Err != nil:

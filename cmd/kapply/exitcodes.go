@@ -15,8 +15,8 @@ const (
 
 const exitCodesHelp = `EXIT CODES:
    0    success
-   1    some object failed (the others were applied); diff: differences
-        found; status: not every object is ready
+   1    some object failed (the others were applied), or a prune was refused;
+        diff: differences found; status: not every object is ready
    2    invalid input or usage: nothing was written to the cluster
    3    a wait timed out
    4    diff: some objects could not be diffed (an immutable field would

@@ -87,4 +87,4 @@ var takesValue = map[string]bool{
 	"context": true, "request-timeout": true, "o": true, "output": true,
 }
 
-var commandNames = map[string]bool{"apply": true, "create": true, "diff": true, "wait": true, "status": true, "version": true, "help": true, "h": true}
+var commandNames = map[string]bool{"apply": true, "create": true, "delete": true, "diff": true, "wait": true, "status": true, "version": true, "help": true, "h": true}

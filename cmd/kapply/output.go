@@ -61,7 +61,7 @@ func newPrinter(format string, s streams) (*printer, error) {
 	return nil, fmt.Errorf("--output must be text or json, got %q", format)
 }
 
-var actionOrder = []apply.Action{apply.Created, apply.Configured, apply.Unchanged, apply.Failed, apply.Skipped}
+var actionOrder = []apply.Action{apply.Created, apply.Configured, apply.Unchanged, apply.Pruned, apply.Kept, apply.Deleted, apply.Absent, apply.Failed, apply.Skipped}
 
 func (p *printer) results(cs *apply.ChangeSet) {
 	if p.json {
@@ -94,9 +94,12 @@ func (p *printer) results(cs *apply.ChangeSet) {
 		}
 		fmt.Fprintln(p.s.out, line)
 	}
+	// An apply always reports its three outcomes, even at 0; a delete
+	// only what happened.
+	isDelete := cs.Count(apply.Deleted)+cs.Count(apply.Absent) > 0 && cs.Count(apply.Created)+cs.Count(apply.Configured)+cs.Count(apply.Unchanged) == 0
 	var parts []string
 	for _, a := range actionOrder {
-		if n := cs.Count(a); n > 0 || a == apply.Created || a == apply.Configured || a == apply.Unchanged {
+		if n := cs.Count(a); n > 0 || (!isDelete && (a == apply.Created || a == apply.Configured || a == apply.Unchanged)) {
 			parts = append(parts, fmt.Sprintf("%d %s", n, a))
 		}
 	}

@@ -1,0 +1,207 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/discovery"
+
+	"github.com/kapply-dev/kapply/dynamicx"
+	"github.com/kapply-dev/kapply/manifests"
+)
+
+// Prune actions.
+const (
+	// Pruned: a member that left the input was deleted.
+	Pruned Action = "pruned"
+	// Kept: a member that left the input was not deleted, because it is a
+	// Namespace or CRD (only pruned on request) or is annotated to be kept.
+	Kept Action = "kept"
+)
+
+// ErrPruneRefused is wrapped by the reason a prune did not run.
+var ErrPruneRefused = errors.New("nothing was pruned")
+
+// pruneCandidate is a member of the set that is not in the input.
+type pruneCandidate struct {
+	ref   dynamicx.Ref
+	gvr   schema.GroupVersionResource
+	uid   string
+	stage int
+	keep  string // why it is kept, or ""
+}
+
+// pruneCandidates lists the members of s (labelled with its ID, of the
+// recorded kinds, in the recorded namespaces) that are not in plan, and
+// marks those that must be kept.
+func (a *Applier) pruneCandidates(ctx context.Context, s *applySet, plan *Plan, gks map[schema.GroupKind]bool, nss map[string]bool) ([]pruneCandidate, error) {
+	if _, _, err := a.Clients.Discovery.ServerGroupsAndResources(); err != nil && discovery.IsGroupDiscoveryFailedError(err) {
+		return nil, fmt.Errorf("%w: discovery is incomplete (%v), so members of unavailable APIs cannot be listed", ErrPruneRefused, err)
+	}
+	inInput := map[dynamicx.Ref]bool{}
+	for _, item := range plan.Items {
+		inInput[item.Resolved.Ref] = true
+	}
+	nsList := []string{s.parent.Namespace}
+	for n := range nss {
+		if n != s.parent.Namespace {
+			nsList = append(nsList, n)
+		}
+	}
+	var candidates []pruneCandidate
+	selector := metav1.ListOptions{LabelSelector: ApplySetPartOfLabel + "=" + s.id}
+	for gk := range gks {
+		mapping, err := a.Clients.Mapper.RESTMapping(gk)
+		if err != nil {
+			return nil, fmt.Errorf("%w: kind %s recorded on the parent cannot be resolved: %v", ErrPruneRefused, gk, err)
+		}
+		scopes := []string{""}
+		if mapping.Scope.Name() == meta.RESTScopeNameNamespace {
+			scopes = nsList
+		}
+		for _, ns := range scopes {
+			list, err := a.Clients.Metadata.Resource(mapping.Resource).Namespace(ns).List(ctx, selector)
+			if err != nil {
+				return nil, fmt.Errorf("%w: list members %s in %q: %v", ErrPruneRefused, mapping.Resource.Resource, ns, err)
+			}
+			for _, m := range list.Items {
+				ref := dynamicx.Ref{Group: gk.Group, Kind: gk.Kind, Namespace: m.Namespace, Name: m.Name}
+				if inInput[ref] || m.DeletionTimestamp != nil {
+					continue
+				}
+				c := pruneCandidate{ref: ref, gvr: mapping.Resource, uid: string(m.UID), stage: stageOf(gk)}
+				switch {
+				case m.Annotations[KeepAnnotation] == "disabled" || m.Annotations["cli-utils.sigs.k8s.io/on-remove"] == "keep":
+					c.keep = "annotated to be kept"
+				case gk == namespaceGK && !s.opts.PruneNamespaces:
+					c.keep = "a Namespace is only pruned with --prune-namespaces"
+				case gk == crdGK && !s.opts.PruneCRDs:
+					c.keep = "a CRD is only pruned with --prune-crds (it deletes all its resources)"
+				}
+				candidates = append(candidates, c)
+			}
+		}
+	}
+	return candidates, nil
+}
+
+// prune deletes the members of s that are not in plan, in reverse apply
+// order, and returns one result per member that left the input. The
+// group-kinds and namespaces of kept members are returned so that the
+// parent keeps tracking them.
+func (a *Applier) prune(ctx context.Context, s *applySet, plan *Plan, gks map[schema.GroupKind]bool, nss map[string]bool, opts Options) ([]Result, map[schema.GroupKind]bool, map[string]bool, error) {
+	candidates, err := a.pruneCandidates(ctx, s, plan, gks, nss)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	toDelete := 0
+	for _, c := range candidates {
+		if c.keep == "" {
+			toDelete++
+		}
+	}
+	if s.opts.MaxPrune > 0 && toDelete > s.opts.MaxPrune {
+		return nil, nil, nil, fmt.Errorf("%w: the run would prune %d objects, more than --max-prune %d", ErrPruneRefused, toDelete, s.opts.MaxPrune)
+	}
+	// Reverse apply order: workloads before Services before namespaces.
+	sort.SliceStable(candidates, func(i, j int) bool {
+		if candidates[i].stage != candidates[j].stage {
+			return candidates[i].stage > candidates[j].stage
+		}
+		return candidates[i].ref.String() < candidates[j].ref.String()
+	})
+	keptGKs, keptNSs := map[schema.GroupKind]bool{}, map[string]bool{}
+	results := make([]Result, len(candidates))
+	dryRun := opts.DryRun != DryRunNone
+	for start := 0; start < len(candidates); {
+		end := start
+		for end < len(candidates) && candidates[end].stage == candidates[start].stage {
+			end++
+		}
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, opts.Concurrency)
+		for i := start; i < end; i++ {
+			c := candidates[i]
+			res := Result{Ref: c.ref, Source: manifests.Source{Path: "applyset " + s.parent.String()}, DryRun: dryRun}
+			if c.keep != "" {
+				res.Action, res.Err = Kept, errors.New(c.keep)
+				keptGKs[c.ref.GroupKind()] = true
+				if c.ref.Namespace != "" {
+					keptNSs[c.ref.Namespace] = true
+				}
+				results[i] = res
+				continue
+			}
+			sem <- struct{}{}
+			wg.Add(1)
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				results[i] = a.pruneOne(ctx, c, res, opts)
+			}()
+		}
+		wg.Wait()
+		start = end
+	}
+	for _, r := range results {
+		if r.Action == Failed {
+			// Still a member: keep tracking it.
+			keptGKs[r.Ref.GroupKind()] = true
+			if r.Ref.Namespace != "" {
+				keptNSs[r.Ref.Namespace] = true
+			}
+		}
+	}
+	return results, keptGKs, keptNSs, nil
+}
+
+// pruneOne deletes one member, only if it is still the object that was
+// listed (UID precondition), in the background (dependents are collected
+// by the garbage collector).
+func (a *Applier) pruneOne(ctx context.Context, c pruneCandidate, res Result, opts Options) Result {
+	policy := metav1.DeletePropagationBackground
+	uid := types.UID(c.uid)
+	delOpts := metav1.DeleteOptions{PropagationPolicy: &policy, Preconditions: &metav1.Preconditions{UID: &uid}}
+	if opts.DryRun == DryRunServer {
+		delOpts.DryRun = []string{metav1.DryRunAll}
+	}
+	if opts.DryRun == DryRunClient {
+		res.Action = Pruned
+		return res
+	}
+	err := a.Clients.Dynamic.Resource(c.gvr).Namespace(c.ref.Namespace).Delete(ctx, c.ref.Name, delOpts)
+	switch {
+	case err == nil, apierrors.IsNotFound(err):
+		res.Action = Pruned
+	default:
+		res.Action, res.Err = Failed, fmt.Errorf("prune: %w", err)
+	}
+	return res
+}
+
+// previewPrune lists what apply --prune would do with the members of s
+// that are not in plan, without writing anything: Pruned (DryRun set) or
+// Kept results, sorted by object.
+func (a *Applier) previewPrune(ctx context.Context, s *applySet, plan *Plan, gks map[schema.GroupKind]bool, nss map[string]bool) ([]Result, error) {
+	candidates, err := a.pruneCandidates(ctx, s, plan, gks, nss)
+	if err != nil {
+		return nil, err
+	}
+	results := make([]Result, 0, len(candidates))
+	for _, c := range candidates {
+		r := Result{Ref: c.ref, Source: manifests.Source{Path: "applyset " + s.parent.String()}, Action: Pruned, DryRun: true}
+		if c.keep != "" {
+			r.Action, r.Err = Kept, errors.New(c.keep)
+		}
+		results = append(results, r)
+	}
+	sort.SliceStable(results, func(i, j int) bool { return results[i].Ref.String() < results[j].Ref.String() })
+	return results, nil
+}

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/kapply-dev/kapply/apply"
+	"github.com/kapply-dev/kapply/dynamicx"
+	"github.com/kapply-dev/kapply/manifests"
+)
+
+func deleteCommand(s streams) *cli.Command {
+	d := apply.DefaultDeleteOptions()
+	return &cli.Command{
+		Name:      "delete",
+		Usage:     "delete the objects of the manifests (reverse apply order), or a whole ApplySet",
+		UsageText: "kapply delete -f PATH [-f PATH...] [flags]\n   kapply delete --applyset [RESOURCE][.GROUP]/NAME [flags]",
+		Flags: concat(connectionFlags(),
+			&cli.StringSliceFlag{Name: "filename", Aliases: []string{"f"}, Usage: "a file, directory, URL or - (stdin); repeat for more"},
+			&cli.BoolFlag{Name: "recursive", Aliases: []string{"R"}, Usage: "read directories with their subdirectories"},
+			&cli.StringFlag{Name: "applyset", Usage: "delete every member of this ApplySet, then its parent"},
+			&cli.BoolFlag{Name: "applyset-takeover", Usage: "with --applyset: accept a set made by other tooling"},
+			&cli.StringFlag{Name: "cascade", Value: d.Cascade, Usage: "background, foreground or orphan"},
+			&cli.BoolFlag{Name: "ignore-not-found", Usage: "report objects that are not there as absent, not as failures"},
+			&cli.BoolFlag{Name: "wait", Usage: "wait until the objects are gone (finalizers done)"},
+			&cli.DurationFlag{Name: "timeout", Value: d.Timeout, Usage: "how long --wait waits"},
+			&cli.StringFlag{Name: "dry-run", Usage: "server: admission runs, nothing is deleted"},
+			&cli.IntFlag{Name: "concurrency", Value: d.Concurrency, Usage: "objects deleted in parallel"},
+			&cli.StringFlag{Name: "cache-dir", Value: dynamicx.DefaultDiscoveryOptions().CacheDir, Usage: "discovery cache directory (empty: no disk cache)"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "output format: text or json"},
+		),
+		Action: func(c *cli.Context) error { return runDelete(c, s) },
+	}
+}
+
+func runDelete(c *cli.Context, s streams) error {
+	ctx := c.Context
+	out, err := newPrinter(c.String("output"), s)
+	if err != nil {
+		return withCode(exitUsage, err)
+	}
+	paths, setName := c.StringSlice("filename"), c.String("applyset")
+	if (len(paths) == 0) == (setName == "") {
+		return withCode(exitUsage, errors.New("give either -f (the objects to delete) or --applyset (a whole set)"))
+	}
+	opts := apply.DefaultDeleteOptions()
+	opts.Cascade = c.String("cascade")
+	opts.IgnoreNotFound = c.Bool("ignore-not-found")
+	opts.Wait = c.Bool("wait")
+	opts.Timeout = c.Duration("timeout")
+	opts.DryRun = apply.DryRun(c.String("dry-run"))
+	opts.Concurrency = c.Int("concurrency")
+	if err := opts.Validate(); err != nil {
+		return withCode(exitUsage, err)
+	}
+	var objs []manifests.Object
+	if len(paths) > 0 {
+		readOpts := manifests.DefaultReadOptions()
+		readOpts.Paths, readOpts.Recursive, readOpts.Stdin = paths, c.Bool("recursive"), s.in
+		if objs, err = manifests.Read(ctx, readOpts); err != nil {
+			return withCode(exitUsage, err)
+		}
+	}
+	clients, err := connect(configOptions(c), c.String("cache-dir"), s)
+	if err != nil {
+		return withCode(exitUsage, err)
+	}
+	applier := &apply.Applier{Clients: clients}
+	var cs *apply.ChangeSet
+	if setName != "" {
+		aopts := apply.DefaultOptions()
+		aopts.DryRun, aopts.Concurrency = opts.DryRun, opts.Concurrency
+		cs, err = applier.DeleteApplySet(ctx, apply.ApplySetOptions{Parent: setName, Tooling: "kapply/" + clientVersion(), Takeover: c.Bool("applyset-takeover")}, aopts)
+	} else {
+		cs, err = applier.Delete(ctx, objs, opts)
+	}
+	var still *apply.StillPresentError
+	switch {
+	case errors.As(err, &still):
+		out.results(cs)
+		return withCode(exitTimeout, err)
+	case err != nil:
+		var pe *apply.PlanError
+		var ae *apply.ApplySetError
+		if errors.As(err, &pe) || errors.As(err, &ae) {
+			return withCode(exitUsage, err)
+		}
+		return withCode(exitFailed, err)
+	}
+	out.results(cs)
+	switch {
+	case ctx.Err() != nil:
+		return withCode(exitInterrupted, errors.New("interrupted"))
+	case cs.Count(apply.Failed) > 0:
+		return withCode(exitFailed, fmt.Errorf("%d of %d objects not deleted", cs.Count(apply.Failed), len(cs.Results)))
+	case cs.PruneErr != nil:
+		return withCode(exitFailed, cs.PruneErr)
+	}
+	return nil
+}
