@@ -22,6 +22,10 @@ type Applier struct {
 // cancelled.
 var ErrInterrupted = errors.New("interrupted before this object was applied")
 
+// ErrInterruptedInFlight is the error of objects whose request was
+// cancelled by an interruption: the server may or may not have applied it.
+var ErrInterruptedInFlight = errors.New("interrupted while this object was being applied: the server may or may not have applied it")
+
 // Apply plans objs and writes them. A *PlanError means nothing was
 // written. Otherwise the ChangeSet holds one result per object; objects
 // fail independently.

@@ -31,7 +31,7 @@ func (r *run) write(ctx context.Context, item *Item, snap *snapshot) Result {
 	if err != nil {
 		res.Action, res.Err = Failed, err
 		if ctx.Err() != nil {
-			res.Err = fmt.Errorf("%w: %w", ErrInterrupted, err)
+			res.Err = fmt.Errorf("%w: %w", ErrInterruptedInFlight, err)
 		}
 	}
 	res.Warnings = warnings.List()

@@ -69,6 +69,7 @@ func dynamicFor(t *testing.T, kubeconfig string) dynamic.Interface {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cfg.QPS = -1 // tests read hundreds of objects; client-go's 5 QPS would take minutes
 	dyn, err := dynamic.NewForConfig(cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -13,9 +13,21 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancel(context.Background())
+	// The first SIGINT or SIGTERM cancels the run: requests in flight are
+	// cancelled, nothing new starts, no prune runs, and the summary says
+	// what was applied. A second one exits at once.
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		sig := <-signals
+		fmt.Fprintf(os.Stderr, "%s: stopping after the requests in flight (again to exit at once)\n", sig)
+		cancel()
+		<-signals
+		os.Exit(exitInterrupted)
+	}()
 	code := run(ctx, os.Args, streams{in: os.Stdin, out: os.Stdout, err: os.Stderr, errIsTerminal: stderrIsTerminal()})
-	stop()
+	cancel()
 	os.Exit(code)
 }
 
