@@ -17,8 +17,10 @@ KUBE_MINOR   := $(word 2,$(subst ., ,$(KUBE_VERSION)))
 KUBE_LDFLAGS := $(foreach p,k8s.io/component-base/version k8s.io/client-go/pkg/version,-X $(p).gitVersion=$(KUBE_VERSION) -X $(p).gitMajor=1 -X $(p).gitMinor=$(KUBE_MINOR))
 # Go test timeout for the whole suite against the local cluster.
 TEST_TIMEOUT ?= 30m
+# How long `make fuzz` fuzzes the manifest decoder.
+FUZZ_TIME ?= 20s
 
-.PHONY: all build devcluster test unit e2e devcluster-test demo demo-down lint bench clean
+.PHONY: all build devcluster test unit e2e devcluster-test demo demo-down lint fuzz bench clean
 
 all: build devcluster
 
@@ -34,10 +36,17 @@ devcluster:
 # Everything: lint, the devcluster's own tests, then all of kapply's tests
 # (unit and end-to-end) inside one local cluster with a kwok node. The e2e
 # tests fail, not skip, when they have no cluster.
-test: build devcluster lint devcluster-test
+test: build devcluster lint fuzz devcluster-test
 	$(BIN)/devcluster run --nodes 1 -- \
 		env KAPPLY_BIN=$(BIN)/kapply DEVCLUSTER_BIN=$(BIN)/devcluster \
 		$(GO) test -tags e2e -count=1 -timeout $(TEST_TIMEOUT) ./...
+
+# A short run of the decoder's fuzz target. New interesting inputs stay in
+# the Go build cache; only a failing input is written to the tree, to
+# manifests/testdata/fuzz/FuzzDecode/, where every go test replays it: commit
+# it with the fix.
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZ_TIME) ./manifests/
 
 # Unit tests only: no cluster needed.
 unit:

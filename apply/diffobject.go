@@ -38,7 +38,7 @@ func (d *differ) diff(ctx context.Context, item *Item) DiffResult {
 	}
 	switch {
 	case err != nil:
-		res.Action, res.Err = DiffError, err
+		res.Action, res.Err = DiffError, explainForbidden(err, item, "diff", "get", "patch")
 		if fields := immutableFields(err); len(fields) > 0 {
 			res.Action, res.Paths, res.Err = DiffImmutable, fields, &ImmutableError{Fields: fields, Err: err}
 		} else if ctx.Err() != nil {
@@ -161,13 +161,3 @@ func immutableFields(err error) []string {
 	}
 	return fields
 }
-
-// redactedError is an error about a Secret whose text had the Secret's
-// values removed.
-type redactedError struct {
-	msg string
-	err error
-}
-
-func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.err }

@@ -1,10 +1,8 @@
 package apply
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"reflect"
-	"sort"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -134,64 +132,4 @@ func nested(obj map[string]any, path ...string) map[string]any {
 		obj = next
 	}
 	return obj
-}
-
-// minRedactLen is the shortest Secret value removed from server messages:
-// shorter strings are too likely to match ordinary words of the message.
-const minRedactLen = 4
-
-// redactor removes a Secret's values from text the server sent back
-// (errors, warnings), in every form they may take there: as written,
-// base64-encoded and decoded. The server is not known to echo Secret
-// values, but a message that does must not carry them further.
-type redactor struct {
-	values []string
-}
-
-// newRedactor collects the values of u's data and stringData; it returns
-// nil for anything but a Secret.
-func newRedactor(gk schema.GroupKind, objs ...*unstructured.Unstructured) *redactor {
-	if gk != secretGK {
-		return nil
-	}
-	r := &redactor{}
-	seen := map[string]bool{}
-	add := func(s string) {
-		if len(s) >= minRedactLen && !seen[s] {
-			seen[s] = true
-			r.values = append(r.values, s)
-		}
-	}
-	for _, u := range objs {
-		if u == nil {
-			continue
-		}
-		for _, field := range []string{"data", "stringData"} {
-			m, _, _ := unstructured.NestedMap(u.Object, field)
-			for _, v := range m {
-				s, ok := v.(string)
-				if !ok {
-					continue
-				}
-				add(s)
-				add(base64.StdEncoding.EncodeToString([]byte(s)))
-				if dec, err := base64.StdEncoding.DecodeString(s); err == nil {
-					add(string(dec))
-				}
-			}
-		}
-	}
-	// Longest first, so that a value containing another goes whole.
-	sort.Slice(r.values, func(i, j int) bool { return len(r.values[i]) > len(r.values[j]) })
-	return r
-}
-
-func (r *redactor) redact(s string) string {
-	if r == nil {
-		return s
-	}
-	for _, v := range r.values {
-		s = strings.ReplaceAll(s, v, MaskedValue)
-	}
-	return s
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/kapply-dev/kapply/dynamicx"
 )
 
 // Mode is how objects are written.
@@ -61,6 +63,9 @@ type Options struct {
 	CRDTimeout time.Duration
 	// UpdateRetries bounds the re-reads after a 409 Conflict in Update mode.
 	UpdateRetries int
+	// Retry is the policy for writes that failed transiently (see
+	// retry.go for which writes are repeated, and how).
+	Retry dynamicx.RetryOptions
 	// ApplySet, when set, makes the run one of an ApplySet: members are
 	// labelled, the parent records them, and with Prune the members that
 	// left the input are deleted.
@@ -80,6 +85,7 @@ func DefaultOptions() Options {
 		Concurrency:   32,
 		CRDTimeout:    time.Minute,
 		UpdateRetries: 5,
+		Retry:         dynamicx.DefaultRetryOptions(),
 	}
 }
 
@@ -121,6 +127,9 @@ func (o *Options) Validate() error {
 	}
 	if o.CRDTimeout <= 0 {
 		errs = append(errs, errors.New("the CRD wait timeout must be positive"))
+	}
+	if err := o.Retry.Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

@@ -34,6 +34,9 @@ type Result struct {
 	// Warnings the API server sent with the response (deprecations,
 	// unknown fields under --validate=warn).
 	Warnings []string
+	// Retries counts the requests for this object that were sent again,
+	// or read back, after a transient failure (see dynamicx.Traffic).
+	Retries int
 }
 
 // ChangeSet is the outcome of a run, one Result per input object in the
@@ -45,6 +48,9 @@ type ChangeSet struct {
 	// PruneErr says why a prune that was asked for did not run (it wraps
 	// ErrPruneRefused); the ApplySet parent then keeps every old member.
 	PruneErr error
+	// Retries counts every retry of the run: the objects' and those of
+	// discovery, prefetching lists and the ApplySet parent.
+	Retries int
 }
 
 // Count returns how many results have the action.

@@ -30,6 +30,15 @@ var ErrInterruptedInFlight = errors.New("interrupted while this object was being
 // written. Otherwise the ChangeSet holds one result per object; objects
 // fail independently.
 func (a *Applier) Apply(ctx context.Context, objs []manifests.Object, opts Options) (*ChangeSet, error) {
+	start := a.Clients.Config.Traffic.Retries()
+	cs, err := a.apply(ctx, objs, opts)
+	if cs != nil {
+		cs.Retries = a.Clients.Config.Traffic.Retries() - start // discovery and the ApplySet included
+	}
+	return cs, err
+}
+
+func (a *Applier) apply(ctx context.Context, objs []manifests.Object, opts Options) (*ChangeSet, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
@@ -113,6 +122,7 @@ func (a *Applier) Run(ctx context.Context, plan *Plan, opts Options) *ChangeSet 
 func (a *Applier) run(ctx context.Context, plan *Plan, opts Options, set *applySet) *ChangeSet {
 	start := time.Now()
 	r := &run{a: a, opts: opts, results: map[*Item]*Result{}, progress: opts.Progress, set: set}
+	retries := r.traffic().Retries()
 	for stage, items := range plan.Stages {
 		if len(items) == 0 {
 			continue
@@ -122,7 +132,7 @@ func (a *Applier) run(ctx context.Context, plan *Plan, opts Options, set *applyS
 		}
 		r.runStage(ctx, items)
 	}
-	cs := &ChangeSet{Duration: time.Since(start)}
+	cs := &ChangeSet{Duration: time.Since(start), Retries: r.traffic().Retries() - retries}
 	for _, items := range plan.Stages {
 		for _, item := range items {
 			cs.Results = append(cs.Results, *r.results[item])
@@ -208,11 +218,14 @@ func (r *run) settleCRDs(ctx context.Context, defs []*Item) {
 		return
 	}
 	for _, item := range crds {
-		if err := r.waitEstablished(ctx, item); err != nil {
-			r.mu.Lock()
+		ctx, traffic := dynamicx.WithTraffic(ctx, r.traffic())
+		err := r.waitEstablished(ctx, item)
+		r.mu.Lock()
+		r.results[item].Retries += traffic.Retries()
+		if err != nil {
 			r.results[item].Err = err
-			r.mu.Unlock()
 		}
+		r.mu.Unlock()
 	}
 	r.a.Clients.Mapper.Reset()
 }

@@ -16,6 +16,7 @@ import (
 // write sends one object and classifies the outcome.
 func (r *run) write(ctx context.Context, item *Item, snap *snapshot) Result {
 	ctx, warnings := dynamicx.WithWarnings(ctx)
+	ctx, traffic := dynamicx.WithTraffic(ctx, r.traffic())
 	res := Result{Ref: item.Resolved.Ref, Source: item.Source, DryRun: r.opts.DryRun != DryRunNone}
 	var err error
 	switch {
@@ -35,7 +36,8 @@ func (r *run) write(ctx context.Context, item *Item, snap *snapshot) Result {
 		}
 	}
 	res.Warnings = warnings.List()
-	return res
+	res.Retries = traffic.Retries()
+	return r.finish(item, res)
 }
 
 func (r *run) dryRun() []string {
@@ -77,11 +79,15 @@ func (r *run) serverSideApply(ctx context.Context, item *Item, snap *snapshot) (
 		return Failed, fmt.Errorf("encode: %w", err)
 	}
 	force := r.opts.ForceConflicts
-	out, err := ri.Patch(ctx, name, types.ApplyPatchType, data, metav1.PatchOptions{
-		FieldManager:    r.opts.FieldManager,
-		Force:           &force,
-		DryRun:          r.dryRun(),
-		FieldValidation: string(r.opts.Validation),
+	var out *unstructured.Unstructured
+	err = r.retry(ctx, func() (err error) { // an apply patch is idempotent
+		out, err = ri.Patch(ctx, name, types.ApplyPatchType, data, metav1.PatchOptions{
+			FieldManager:    r.opts.FieldManager,
+			Force:           &force,
+			DryRun:          r.dryRun(),
+			FieldValidation: string(r.opts.Validation),
+		})
+		return err
 	})
 	if err != nil {
 		if apierrors.IsConflict(err) && !force {
@@ -95,8 +101,11 @@ func (r *run) serverSideApply(ctx context.Context, item *Item, snap *snapshot) (
 			// Settle now what the server would otherwise rewrite on the
 			// next apply, so that a re-run is a true no-op. Best effort:
 			// the object was created either way.
-			_, _ = ri.Patch(ctx, name, types.ApplyPatchType, data, metav1.PatchOptions{
-				FieldManager: r.opts.FieldManager, Force: &force, FieldValidation: string(r.opts.Validation),
+			_ = r.retry(ctx, func() error {
+				_, err := ri.Patch(ctx, name, types.ApplyPatchType, data, metav1.PatchOptions{
+					FieldManager: r.opts.FieldManager, Force: &force, FieldValidation: string(r.opts.Validation),
+				})
+				return err
 			})
 		}
 		return Created, nil
@@ -110,77 +119,6 @@ func (r *run) serverSideApply(ctx context.Context, item *Item, snap *snapshot) (
 	default:
 		return Configured, nil
 	}
-}
-
-func (r *run) create(ctx context.Context, item *Item) (Action, error) {
-	ri := item.Resolved.Resource(r.a.Clients.Dynamic)
-	_, err := ri.Create(ctx, item.Object, metav1.CreateOptions{
-		FieldManager:    r.opts.FieldManager,
-		DryRun:          r.dryRun(),
-		FieldValidation: string(r.opts.Validation),
-	})
-	if err != nil {
-		return Failed, err
-	}
-	return Created, nil
-}
-
-// update creates the object or replaces it with a PUT carrying the live
-// resourceVersion. A 409 Conflict means someone wrote in between: read
-// again and retry, a bounded number of times.
-func (r *run) update(ctx context.Context, item *Item) (Action, error) {
-	ri := item.Resolved.Resource(r.a.Clients.Dynamic)
-	name := item.Object.GetName()
-	var lastErr error
-	for attempt := 0; attempt <= r.opts.UpdateRetries; attempt++ {
-		live, err := ri.Get(ctx, name, metav1.GetOptions{})
-		if apierrors.IsNotFound(err) {
-			_, err = ri.Create(ctx, item.Object, metav1.CreateOptions{
-				FieldManager:    r.opts.FieldManager,
-				DryRun:          r.dryRun(),
-				FieldValidation: string(r.opts.Validation),
-			})
-			if apierrors.IsAlreadyExists(err) {
-				lastErr = err
-				continue
-			}
-			if err != nil {
-				return Failed, err
-			}
-			return Created, nil
-		}
-		if err != nil {
-			return Failed, fmt.Errorf("read live object: %w", err)
-		}
-		if err := r.checkOwnership(live.GetLabels()); err != nil {
-			return Failed, err
-		}
-		desired := item.Object.DeepCopy()
-		desired.SetResourceVersion(live.GetResourceVersion())
-		out, err := ri.Update(ctx, desired, metav1.UpdateOptions{
-			FieldManager:    r.opts.FieldManager,
-			DryRun:          r.dryRun(),
-			FieldValidation: string(r.opts.Validation),
-		})
-		if apierrors.IsConflict(err) {
-			lastErr = err
-			continue
-		}
-		if err != nil {
-			return Failed, err
-		}
-		if r.opts.DryRun == DryRunServer {
-			if sameContent(live, out) {
-				return Unchanged, nil
-			}
-			return Configured, nil
-		}
-		if out.GetResourceVersion() == live.GetResourceVersion() {
-			return Unchanged, nil
-		}
-		return Configured, nil
-	}
-	return Failed, fmt.Errorf("still conflicting after %d retries: %w", r.opts.UpdateRetries, lastErr)
 }
 
 // planOnly is --dry-run=client: it says whether the object would be

@@ -3,6 +3,7 @@ package dynamicx
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"k8s.io/client-go/rest"
@@ -33,12 +34,15 @@ type ConfigOptions struct {
 	// Warn receives API server warnings that arrive outside a context made
 	// by WithWarnings; nil drops them.
 	Warn func(string)
+	// Retry is the policy for reads answered 429 or 5xx without
+	// Retry-After (client-go retries the rest); see retryTransport.
+	Retry RetryOptions
 }
 
 // DefaultConfigOptions returns options that follow the usual kubeconfig
 // rules with no client-side throttling.
 func DefaultConfigOptions() ConfigOptions {
-	return ConfigOptions{QPS: -1, UserAgent: "kapply"}
+	return ConfigOptions{QPS: -1, UserAgent: "kapply", Retry: DefaultRetryOptions()}
 }
 
 // Validate reports options that cannot be used.
@@ -49,7 +53,7 @@ func (o *ConfigOptions) Validate() error {
 	if o.QPS > 0 && o.Burst < 1 {
 		return errors.New("burst must be at least 1 when qps is set")
 	}
-	return nil
+	return o.Retry.Validate()
 }
 
 // Config is a resolved connection: the REST config and the namespace that
@@ -63,6 +67,8 @@ type Config struct {
 	NamespaceExplicit bool
 	// Insecure is true when the kubeconfig turns TLS verification off.
 	Insecure bool
+	// Traffic counts every request made with this config, and the retries.
+	Traffic *Traffic
 }
 
 // LoadConfig resolves the connection settings.
@@ -80,11 +86,11 @@ func LoadConfig(opts ConfigOptions) (*Config, error) {
 		if clientcmd.IsEmptyConfig(err) {
 			return nil, errors.New("no cluster to talk to: set --kubeconfig or KUBECONFIG, or run inside a cluster")
 		}
-		return nil, fmt.Errorf("load kubeconfig: %w", err)
+		return nil, fmt.Errorf("load kubeconfig: %w", withoutContent(err))
 	}
 	ns, _, err := loader.Namespace()
 	if err != nil {
-		return nil, fmt.Errorf("namespace from kubeconfig: %w", err)
+		return nil, fmt.Errorf("namespace from kubeconfig: %w", withoutContent(err))
 	}
 	if ns == "" {
 		ns = "default"
@@ -99,10 +105,15 @@ func LoadConfig(opts ConfigOptions) (*Config, error) {
 	if opts.UserAgent != "" {
 		restCfg.UserAgent = opts.UserAgent
 	}
+	traffic := &Traffic{}
+	restCfg.Wrap(func(rt http.RoundTripper) http.RoundTripper {
+		return &retryTransport{next: rt, opts: opts.Retry, total: traffic}
+	})
 	return &Config{
 		REST:              restCfg,
 		Namespace:         ns,
 		NamespaceExplicit: opts.Namespace != "",
 		Insecure:          restCfg.Insecure,
+		Traffic:           traffic,
 	}, nil
 }

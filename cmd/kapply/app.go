@@ -29,6 +29,10 @@ func newApp(s streams) *cli.App {
 		// Errors are printed once, by run, with their exit code.
 		ExitErrHandler: func(*cli.Context, error) {},
 	}
+	level := &klogLevel{s: s}
+	for _, cmd := range app.Commands {
+		cmd.Before, cmd.After = level.before, level.after
+	}
 	app.CustomAppHelpTemplate = cli.AppHelpTemplate + "\n" + exitCodesHelp
 	return app
 }
@@ -41,6 +45,7 @@ func connectionFlags() []cli.Flag {
 		&cli.StringFlag{Name: "context", Usage: "the kubeconfig context to use"},
 		&cli.StringFlag{Name: "namespace", Aliases: []string{"n"}, Usage: "namespace for namespaced objects that name none"},
 		&cli.DurationFlag{Name: "request-timeout", Usage: "time limit for each request to the API server (0: none)"},
+		verbosityFlag(),
 	}
 }
 

@@ -96,7 +96,7 @@ func defaultToApply(args []string) []string {
 // command.
 var takesValue = map[string]bool{
 	"f": true, "filename": true, "n": true, "namespace": true, "kubeconfig": true,
-	"context": true, "request-timeout": true, "o": true, "output": true,
+	"context": true, "request-timeout": true, "o": true, "output": true, "v": true,
 }
 
 var commandNames = map[string]bool{"apply": true, "create": true, "delete": true, "diff": true, "wait": true, "status": true, "version": true, "help": true, "h": true}

@@ -37,6 +37,7 @@ type jsonResult struct {
 	DryRun   bool       `json:"dryRun,omitempty"`
 	Error    string     `json:"error,omitempty"`
 	Warnings []string   `json:"warnings,omitempty"`
+	Retries  int        `json:"retries,omitempty"`
 }
 
 type jsonSummary struct {
@@ -44,6 +45,7 @@ type jsonSummary struct {
 	Total           int            `json:"total"`
 	Actions         map[string]int `json:"actions"`
 	DurationSeconds float64        `json:"durationSeconds"`
+	Retries         int            `json:"retries,omitempty"`
 }
 
 type printer struct {
@@ -66,13 +68,13 @@ var actionOrder = []apply.Action{apply.Created, apply.Configured, apply.Unchange
 func (p *printer) results(cs *apply.ChangeSet) {
 	if p.json {
 		enc := json.NewEncoder(p.s.out)
-		sum := jsonSummary{Schema: SummarySchema, Total: len(cs.Results), Actions: map[string]int{}, DurationSeconds: cs.Duration.Seconds()}
+		sum := jsonSummary{Schema: SummarySchema, Total: len(cs.Results), Actions: map[string]int{}, DurationSeconds: cs.Duration.Seconds(), Retries: cs.Retries}
 		for _, r := range cs.Results {
 			jr := jsonResult{
 				Schema: ResultSchema,
 				Object: jsonObject{Group: r.Ref.Group, Kind: r.Ref.Kind, Namespace: r.Ref.Namespace, Name: r.Ref.Name},
 				Source: jsonSource{Path: r.Source.Path, Doc: r.Source.Doc, Line: r.Source.Line, Item: r.Source.Item},
-				Action: string(r.Action), DryRun: r.DryRun, Warnings: r.Warnings,
+				Action: string(r.Action), DryRun: r.DryRun, Warnings: r.Warnings, Retries: r.Retries,
 			}
 			if r.Err != nil {
 				jr.Error = r.Err.Error()

@@ -1,0 +1,97 @@
+//go:build e2e
+
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// Every kind of bad input, end to end through the CLI and a recording proxy
+// in front of the API server: exit 2, an error naming the file, document
+// and line, and not one request that writes reaches the server. Each input
+// also holds a valid object, which must not be written either.
+func TestBadInputWritesNothing(t *testing.T) {
+	kc := e2eKubeconfig(t)
+	ns := "bad-input"
+	createNamespace(t, kc, ns)
+	valid := configMap("valid", "", map[string]string{"k": "v"})
+	bomb := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bomb\ndata:\n  a: &a [x,x,x,x,x,x,x,x,x]\n" +
+		"  b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n  c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n  d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n" +
+		"  e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n  f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\n  g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\n"
+	tests := []struct {
+		name string
+		// content of bundle.yaml; "" when files builds the input instead
+		content string
+		files   func(t *testing.T, dir string) string // returns the -f path
+		args    []string
+		// want is a regexp the error must match; FILE stands for the
+		// input's path.
+		want string
+	}{
+		{name: "malformed YAML", content: bundle(valid, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [x\n"), want: `FILE#2:12:1: invalid YAML`},
+		{name: "duplicate keys", content: bundle(valid, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n"), want: `FILE#2:12:3: duplicate key "name" \(first at line 11\)`},
+		{name: "missing kind", content: bundle(valid, "apiVersion: v1\nmetadata:\n  name: a\n"), want: `FILE#2:8:1: kind is required`},
+		{name: "missing name", content: bundle(valid, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  labels: {a: b}\n"), want: `FILE#2:\d+:\d+: metadata.name is required`},
+		{name: "generateName", content: bundle(valid, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  generateName: x-\n"), want: `FILE#2:11:3: metadata.generateName is not supported`},
+		{name: "duplicate objects", content: bundle(valid, valid), want: `FILE#2:\d+(:\d+)?: .*FILE#1`},
+		{name: "unknown kind", content: bundle(valid, "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n"), want: `FILE#2:8: widget.example.com/w: unknown kind "Widget"`},
+		{name: "namespace mismatch", content: bundle(valid, configMap("elsewhere", "other", nil)), args: []string{"-n", ns}, want: `FILE#2:8: configmap/elsewhere: namespace mismatch`},
+		{name: "cluster-scoped with a namespace", content: bundle(valid, "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: r\n  namespace: x\n"), want: `FILE#2:8: clusterrole.rbac.authorization.k8s.io/r: cluster-scoped object with a namespace`},
+		{name: "oversize document", content: bundle(valid, configMap("big", "", map[string]string{"blob": strings.Repeat("x", 3<<20+1)})), want: `FILE#2:\d+(:\d+)?: .*(3 MiB|3145728)`},
+		{name: "alias bomb", content: bundle(valid, bomb), want: `FILE#2:\d+:\d+: aliases expand to more than 100000 values`},
+		{name: "binary file", content: valid + "\x00\x01\x02", want: `FILE(#\d+:\d+:\d+)?: not a text file`},
+		{name: "symlink out of the root", files: func(t *testing.T, dir string) string {
+			root := filepath.Join(dir, "root")
+			if err := os.MkdirAll(root, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(root, "a.yaml"), []byte(valid), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "outside.yaml"), []byte(configMap("outside", "", nil)), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink("../outside.yaml", filepath.Join(root, "b.yaml")); err != nil {
+				t.Fatal(err)
+			}
+			return root
+		}, want: `FILE/b.yaml: symbolic link leads outside FILE \(to `},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "bundle.yaml")
+			if tc.files != nil {
+				path = tc.files(t, dir)
+			} else if err := os.WriteFile(path, []byte(tc.content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			proxied, proxy := startFaultProxy(t, kc, faultConfig{})
+			args := append([]string{"apply", "-f", path}, tc.args...)
+			if len(tc.args) == 0 {
+				args = append(args, "-n", ns)
+			}
+			code, stdout, stderr := kapplyIn(t, proxied, "", args...)
+			if code != exitUsage {
+				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, exitUsage, stdout, stderr)
+			}
+			re := regexp.MustCompile(strings.ReplaceAll(tc.want, "FILE", regexp.QuoteMeta(path)))
+			if !re.MatchString(stderr) {
+				t.Errorf("stderr does not match %s:\n%s", re, stderr)
+			}
+			if stdout != "" {
+				t.Errorf("stdout %q, want nothing", stdout)
+			}
+			for _, w := range proxy.Writes() {
+				t.Errorf("a write reached the server: %s %s", w.Method, w.Path)
+			}
+			if configMapExists(t, kc, ns, "valid") {
+				t.Error("the valid object of a refused input was written")
+			}
+		})
+	}
+}

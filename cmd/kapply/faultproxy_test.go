@@ -1,0 +1,346 @@
+//go:build e2e
+
+package main
+
+import (
+	"bufio"
+	"crypto/tls"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// faultKind is what the fault proxy does to a request it picked.
+type faultKind string
+
+const (
+	// faultStatus answers faultRule.Status (with Retry-After when set)
+	// without forwarding: the server never sees the request.
+	faultStatus faultKind = "status"
+	// faultReset resets the connection without forwarding.
+	faultReset faultKind = "reset"
+	// faultDrop forwards the request, reads the whole response, then
+	// resets the client's connection: the server processed the request,
+	// the client never hears how. Watches are never dropped (their
+	// response does not end).
+	faultDrop faultKind = "drop"
+	// faultLatency waits faultRule.Latency, then forwards.
+	faultLatency faultKind = "latency"
+	// faultEndWatch forwards a watch and ends it cleanly after its first
+	// event. It only applies to watches.
+	faultEndWatch faultKind = "end-watch"
+)
+
+// faultRule picks requests and says what to do to them.
+type faultRule struct {
+	Fault      faultKind
+	Status     int           // faultStatus: 409, 429, 500, 503, 504...
+	RetryAfter string        // faultStatus: the Retry-After header; "" sends none
+	Latency    time.Duration // faultLatency
+	// Methods and Path narrow the requests the rule applies to (HTTP
+	// methods; a pattern for the URL path); empty means all. Watch limits
+	// it to watch requests.
+	Methods []string
+	Path    *regexp.Regexp
+	Watch   bool
+	// Rate is the share of the rule's requests that are faulted, drawn
+	// from the proxy's seeded RNG; Nth faults the rule's n-th requests
+	// (from 1) as well. Limit caps the faults of the rule (0: no cap).
+	Rate  float64
+	Nth   []int
+	Limit int
+}
+
+// faultConfig configures a fault proxy. For each request the rules are
+// tried in order: each rule that applies counts the request, and the
+// first that fires decides; later rules do not see the request.
+type faultConfig struct {
+	Seed  uint64
+	Rules []faultRule
+}
+
+// loggedRequest is one request the proxy received.
+type loggedRequest struct {
+	Seq    int // arrival order, from 1
+	Method string
+	Path   string
+	Query  string
+	Watch  bool
+	// Fault is the fault injected, "" when the request went through as is.
+	Fault faultKind
+	// Forwarded is true when the request was sent on to the API server
+	// (sent, not necessarily processed: the server may have failed).
+	Forwarded bool
+	// Status is what the client received; 0 when its connection was
+	// reset. UpstreamStatus is what the API server answered, 0 when the
+	// request was not forwarded.
+	Status         int
+	UpstreamStatus int
+}
+
+// isWrite reports whether the request asks for a change (dry runs
+// included: check Query for dryRun).
+func (l loggedRequest) isWrite() bool {
+	switch l.Method {
+	case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
+		return true
+	}
+	return false
+}
+
+// faultProxy is a TLS reverse proxy on loopback in front of a cluster's
+// API server that injects faults. It serves HTTP/1.1 only, so that a reset
+// or a dropped response breaks one request and not every stream
+// multiplexed on an HTTP/2 connection.
+type faultProxy struct {
+	upstream  string
+	transport *http.Transport
+
+	mu    sync.Mutex
+	rng   *rand.Rand
+	rules []faultRule
+	seen  []int // requests each rule applied to
+	fired []int // faults each rule injected
+	seq   int
+	log   []loggedRequest
+}
+
+// Requests returns the log, in completion order.
+func (p *faultProxy) Requests() []loggedRequest {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := slices.Clone(p.log)
+	slices.SortFunc(out, func(a, b loggedRequest) int { return a.Seq - b.Seq })
+	return out
+}
+
+// Writes returns the write requests that reached the API server.
+func (p *faultProxy) Writes() []loggedRequest {
+	var out []loggedRequest
+	for _, l := range p.Requests() {
+		if l.Forwarded && l.isWrite() {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// Faults returns the requests a fault was injected into.
+func (p *faultProxy) Faults() []loggedRequest {
+	var out []loggedRequest
+	for _, l := range p.Requests() {
+		if l.Fault != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func isWatchRequest(r *http.Request) bool {
+	w := r.URL.Query().Get("watch")
+	return w == "true" || w == "1" || strings.Contains(r.URL.Path, "/watch/")
+}
+
+// pick returns the rule that fires for the request, or nil.
+func (p *faultProxy) pick(r *http.Request, watch bool) (int, *faultRule) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.seq++
+	seq := p.seq
+	for i := range p.rules {
+		rule := &p.rules[i]
+		switch {
+		case len(rule.Methods) > 0 && !slices.Contains(rule.Methods, r.Method),
+			rule.Path != nil && !rule.Path.MatchString(r.URL.Path),
+			(rule.Watch || rule.Fault == faultEndWatch) && !watch,
+			rule.Fault == faultDrop && watch:
+			continue
+		}
+		p.seen[i]++
+		fire := slices.Contains(rule.Nth, p.seen[i]) || (rule.Rate > 0 && p.rng.Float64() < rule.Rate)
+		if fire && (rule.Limit == 0 || p.fired[i] < rule.Limit) {
+			p.fired[i]++
+			return seq, rule
+		}
+	}
+	return seq, nil
+}
+
+// ServeHTTP logs each request before the client can see its outcome, so
+// that the log is complete as soon as the client is done.
+func (p *faultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	watch := isWatchRequest(r)
+	seq, rule := p.pick(r, watch)
+	entry := loggedRequest{Seq: seq, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Watch: watch}
+	if rule == nil {
+		p.forward(w, r, entry, false)
+		return
+	}
+	entry.Fault = rule.Fault
+	switch rule.Fault {
+	case faultStatus:
+		entry.Status = rule.Status
+		p.record(entry)
+		writeStatus(w, rule.Status, rule.RetryAfter)
+	case faultReset:
+		p.record(entry)
+		resetConnection(w)
+	case faultDrop:
+		entry.Forwarded = true
+		resp, err := p.send(r)
+		if err == nil {
+			entry.UpstreamStatus = resp.StatusCode
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+		p.record(entry)
+		resetConnection(w)
+	case faultLatency:
+		select {
+		case <-time.After(rule.Latency):
+		case <-r.Context().Done():
+		}
+		p.forward(w, r, entry, false)
+	case faultEndWatch:
+		p.forward(w, r, entry, true)
+	}
+}
+
+func (p *faultProxy) record(entry loggedRequest) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.log = append(p.log, entry)
+}
+
+// hopHeaders are not forwarded by a proxy (RFC 9110, section 7.6.1).
+var hopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade"}
+
+// send forwards the request to the API server.
+func (p *faultProxy) send(r *http.Request) (*http.Response, error) {
+	out, err := http.NewRequestWithContext(r.Context(), r.Method, p.upstream+r.URL.RequestURI(), r.Body)
+	if err != nil {
+		return nil, err
+	}
+	out.ContentLength = r.ContentLength
+	if r.ContentLength == 0 {
+		out.Body = nil
+	}
+	out.Header = r.Header.Clone()
+	for _, h := range hopHeaders {
+		out.Header.Del(h)
+	}
+	return p.transport.RoundTrip(out)
+}
+
+// forward relays the request and its response. A response is read whole
+// before it is logged and relayed; a watch is logged when it starts and
+// streamed, flushed as it goes, or ended after its first line (which ends
+// a JSON watch after its first event) when endAfterFirstEvent.
+func (p *faultProxy) forward(w http.ResponseWriter, r *http.Request, entry loggedRequest, endAfterFirstEvent bool) {
+	entry.Forwarded = true
+	resp, err := p.send(r)
+	if err != nil {
+		entry.Status = http.StatusBadGateway
+		p.record(entry)
+		http.Error(w, "fault proxy: "+err.Error(), http.StatusBadGateway)
+		return
+	}
+	defer resp.Body.Close()
+	entry.UpstreamStatus, entry.Status = resp.StatusCode, resp.StatusCode
+	for k, vs := range resp.Header {
+		if !slices.Contains(hopHeaders, k) {
+			w.Header()[k] = vs
+		}
+	}
+	if !entry.Watch {
+		body, err := io.ReadAll(resp.Body)
+		p.record(entry)
+		if err != nil {
+			resetConnection(w)
+			return
+		}
+		w.WriteHeader(resp.StatusCode)
+		_, _ = w.Write(body)
+		return
+	}
+	p.record(entry)
+	w.WriteHeader(resp.StatusCode)
+	flusher, _ := w.(http.Flusher)
+	if endAfterFirstEvent {
+		line, err := bufio.NewReader(resp.Body).ReadBytes('\n')
+		if err == nil {
+			_, _ = w.Write(line)
+		}
+		return
+	}
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := resp.Body.Read(buf)
+		if n > 0 {
+			if _, werr := w.Write(buf[:n]); werr != nil {
+				return
+			}
+			if flusher != nil {
+				flusher.Flush()
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// writeStatus answers as the API server does: a JSON Status.
+func writeStatus(w http.ResponseWriter, code int, retryAfter string) {
+	reasons := map[int]metav1.StatusReason{
+		http.StatusConflict:            metav1.StatusReasonConflict,
+		http.StatusTooManyRequests:     metav1.StatusReasonTooManyRequests,
+		http.StatusInternalServerError: metav1.StatusReasonInternalError,
+		http.StatusServiceUnavailable:  metav1.StatusReasonServiceUnavailable,
+		http.StatusGatewayTimeout:      metav1.StatusReasonTimeout,
+	}
+	st := metav1.Status{
+		TypeMeta: metav1.TypeMeta{Kind: "Status", APIVersion: "v1"},
+		Status:   metav1.StatusFailure,
+		Code:     int32(code),
+		Reason:   reasons[code],
+		Message:  fmt.Sprintf("fault proxy: %d %s", code, http.StatusText(code)),
+	}
+	if retryAfter != "" {
+		w.Header().Set("Retry-After", retryAfter)
+		if s, err := strconv.Atoi(retryAfter); err == nil {
+			st.Details = &metav1.StatusDetails{RetryAfterSeconds: int32(s)}
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(st)
+}
+
+// resetConnection takes the connection over and resets it (TCP RST, no
+// TLS close_notify), so the client sees "connection reset by peer".
+func resetConnection(w http.ResponseWriter) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		panic(fmt.Sprintf("fault proxy: hijack: %v", err))
+	}
+	raw := conn
+	if tc, ok := conn.(*tls.Conn); ok {
+		raw = tc.NetConn()
+	}
+	if tcp, ok := raw.(*net.TCPConn); ok {
+		_ = tcp.SetLinger(0)
+	}
+	_ = raw.Close()
+}
