@@ -28,8 +28,16 @@ type snapshot struct {
 
 // liveMeta is what a write needs to know of the live object.
 type liveMeta struct {
-	rv     string
-	labels map[string]string
+	rv         string
+	labels     map[string]string
+	generation int64
+	// managed is every field manager's entry, to tell a change of ours
+	// from a controller's status write in between (see changedByUs).
+	managed []metav1.ManagedFieldsEntry
+}
+
+func metaOf(m *metav1.ObjectMeta) liveMeta {
+	return liveMeta{rv: m.ResourceVersion, labels: m.Labels, generation: m.Generation, managed: m.ManagedFields}
 }
 
 // prefetch lists, metadata only, every resource and namespace that holds
@@ -62,7 +70,7 @@ func (r *run) prefetch(ctx context.Context, items []*Item) *snapshot {
 			}
 			rvs := make(map[string]liveMeta, len(list.Items))
 			for _, o := range list.Items {
-				rvs[o.Name] = liveMeta{rv: o.ResourceVersion, labels: o.Labels}
+				rvs[o.Name] = metaOf(&o.ObjectMeta)
 			}
 			snap.mu.Lock()
 			snap.listed[k] = rvs
@@ -102,7 +110,7 @@ func (r *run) lookup(ctx context.Context, item *Item, snap *snapshot) (live live
 	case err != nil:
 		return liveMeta{}, false, fmt.Errorf("read live object: %w", err)
 	}
-	return liveMeta{rv: m.ResourceVersion, labels: m.Labels}, true, nil
+	return metaOf(&m.ObjectMeta), true, nil
 }
 
 // checkOwnership refuses to write an object that another ApplySet owns,

@@ -114,11 +114,38 @@ func (r *run) serverSideApply(ctx context.Context, item *Item, snap *snapshot) (
 			return Unchanged, nil
 		}
 		return Configured, nil
-	case out.GetResourceVersion() == before.rv:
+	case out.GetResourceVersion() == before.rv, !changedByUs(before, out, r.opts.FieldManager):
 		return Unchanged, nil
 	default:
 		return Configured, nil
 	}
+}
+
+// changedByUs tells, when the resourceVersion moved between the read and
+// the apply, whether the apply moved it. A controller may write in between
+// (a Deployment's status, seconds after a rollout): then the generation and
+// this manager's Apply entry (its fields and time) are as they were. Only
+// for objects with a generation: for others every change moves nothing but
+// the resourceVersion, so the move is taken as ours.
+func changedByUs(before liveMeta, out *unstructured.Unstructured, manager string) bool {
+	if before.generation == 0 || out.GetGeneration() != before.generation {
+		return true
+	}
+	prev, ok := applyEntry(before.managed, manager)
+	if !ok {
+		return true
+	}
+	now, ok := applyEntry(out.GetManagedFields(), manager)
+	return !ok || !equality.Semantic.DeepEqual(prev, now)
+}
+
+func applyEntry(entries []metav1.ManagedFieldsEntry, manager string) (metav1.ManagedFieldsEntry, bool) {
+	for _, e := range entries {
+		if e.Manager == manager && e.Operation == metav1.ManagedFieldsOperationApply && e.Subresource == "" {
+			return e, true
+		}
+	}
+	return metav1.ManagedFieldsEntry{}, false
 }
 
 // planOnly is --dry-run=client: it says whether the object would be

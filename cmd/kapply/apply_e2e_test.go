@@ -265,3 +265,34 @@ func TestObjectsOfAFailedNamespaceAreSkipped(t *testing.T) {
 		}
 	}
 }
+
+// Controllers write a Deployment's status while it rolls out; a re-apply
+// that changes nothing must still say unchanged, even when a status write
+// lands between kapply's read and its apply. A real change is configured.
+func TestReapplyDuringRolloutIsUnchanged(t *testing.T) {
+	kc := e2eKubeconfig(t)
+	ns := "reapply-rollout"
+	createNamespace(t, kc, ns)
+	var docs []string
+	for i := range 30 {
+		docs = append(docs, fmt.Sprintf("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d%d\nspec:\n  replicas: 2\n"+
+			"  selector: {matchLabels: {app: d%d}}\n  template:\n    metadata: {labels: {app: d%d}}\n"+
+			"    spec: {containers: [{name: web, image: nginx:1.27}]}\n", i, i, i))
+	}
+	in := bundle(docs...)
+	if code, _, stderr := kapplyIn(t, kc, in, "apply", "-f", "-", "-n", ns); code != exitOK {
+		t.Fatal(stderr)
+	}
+	// Re-apply while the rollouts are in progress.
+	for run := range 5 {
+		code, stdout, stderr := kapplyIn(t, kc, in, "apply", "-f", "-", "-n", ns)
+		if code != exitOK || !strings.Contains(stdout, "30 objects: 0 created, 0 configured, 30 unchanged") {
+			t.Fatalf("re-apply %d: exit %d\n%s\n%s", run, code, stdout, stderr)
+		}
+	}
+	changed := strings.Replace(in, "replicas: 2", "replicas: 3", 1)
+	code, stdout, _ := kapplyIn(t, kc, changed, "apply", "-f", "-", "-n", ns)
+	if code != exitOK || !strings.Contains(stdout, "deployment.apps/d0 -n reapply-rollout configured") || !strings.Contains(stdout, "1 configured, 29 unchanged") {
+		t.Errorf("a replica change: exit %d\n%s", code, stdout)
+	}
+}
