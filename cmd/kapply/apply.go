@@ -120,23 +120,13 @@ func runApply(c *cli.Context, s streams, mode apply.Mode) error {
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
-	readOpts := manifests.DefaultReadOptions()
-	readOpts.Paths = c.StringSlice("filename")
-	readOpts.Recursive = c.Bool("recursive")
-	readOpts.MaxTotalBytes = c.Int64("max-input-bytes")
-	readOpts.Stdin = s.in
-	objs, err := manifests.Read(ctx, readOpts)
+	objs, err := readInput(c, s)
 	if err != nil {
-		return withCode(exitUsage, err)
+		return err
 	}
-
-	cfgOpts := configOptions(c)
-	cfgOpts.QPS = float32(c.Float64("qps"))
-	cfgOpts.Burst = c.Int("burst")
-	cfgOpts.Warn = func(text string) { fmt.Fprintf(s.err, "warning: %s\n", text) }
-	clients, err := connect(cfgOpts, c.String("cache-dir"), s)
+	clients, err := connectCluster(c, s)
 	if err != nil {
-		return withCode(exitUsage, err)
+		return err
 	}
 	applier := &apply.Applier{Clients: clients}
 	var mu sync.Mutex

@@ -57,15 +57,13 @@ func runDelete(c *cli.Context, s streams) error {
 	}
 	var objs []manifests.Object
 	if len(paths) > 0 {
-		readOpts := manifests.DefaultReadOptions()
-		readOpts.Paths, readOpts.Recursive, readOpts.Stdin = paths, c.Bool("recursive"), s.in
-		if objs, err = manifests.Read(ctx, readOpts); err != nil {
-			return withCode(exitUsage, err)
+		if objs, err = readInput(c, s); err != nil {
+			return err
 		}
 	}
-	clients, err := connect(configOptions(c), c.String("cache-dir"), s)
+	clients, err := connectCluster(c, s)
 	if err != nil {
-		return withCode(exitUsage, err)
+		return err
 	}
 	applier := &apply.Applier{Clients: clients}
 	var cs *apply.ChangeSet

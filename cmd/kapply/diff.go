@@ -9,7 +9,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/kapply-dev/kapply/apply"
-	"github.com/kapply-dev/kapply/manifests"
 )
 
 // DiffSchema versions the per-object lines of `diff -o json`; the last
@@ -100,22 +99,13 @@ func runDiff(c *cli.Context, s streams) error {
 	} else if c.Bool("prune") {
 		return withCode(exitUsage, errors.New("--prune needs --applyset: kapply only prunes what an ApplySet records as its own"))
 	}
-	readOpts := manifests.DefaultReadOptions()
-	readOpts.Paths = c.StringSlice("filename")
-	readOpts.Recursive = c.Bool("recursive")
-	readOpts.MaxTotalBytes = c.Int64("max-input-bytes")
-	readOpts.Stdin = s.in
-	objs, err := manifests.Read(ctx, readOpts)
+	objs, err := readInput(c, s)
 	if err != nil {
-		return withCode(exitUsage, err)
+		return err
 	}
-	cfgOpts := configOptions(c)
-	cfgOpts.QPS = float32(c.Float64("qps"))
-	cfgOpts.Burst = c.Int("burst")
-	cfgOpts.Warn = func(text string) { fmt.Fprintf(s.err, "warning: %s\n", text) }
-	clients, err := connect(cfgOpts, c.String("cache-dir"), s)
+	clients, err := connectCluster(c, s)
 	if err != nil {
-		return withCode(exitUsage, err)
+		return err
 	}
 	ds, err := (&apply.Applier{Clients: clients}).Diff(ctx, objs, opts)
 	if err != nil {

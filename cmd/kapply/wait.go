@@ -143,20 +143,13 @@ func waitFor(ctx context.Context, out *printer, clients *dynamicx.Clients, targe
 // loadTargets reads the manifests, connects and resolves every object
 // without writing anything. Errors carry their exit code.
 func loadTargets(c *cli.Context, s streams) (*dynamicx.Clients, []apply.Target, error) {
-	readOpts := manifests.DefaultReadOptions()
-	readOpts.Paths = c.StringSlice("filename")
-	readOpts.Recursive = c.Bool("recursive")
-	readOpts.MaxTotalBytes = c.Int64("max-input-bytes")
-	readOpts.Stdin = s.in
-	objs, err := manifests.Read(c.Context, readOpts)
+	objs, err := readInput(c, s)
 	if err != nil {
-		return nil, nil, withCode(exitUsage, err)
+		return nil, nil, err
 	}
-	cfgOpts := configOptions(c)
-	cfgOpts.Warn = func(text string) { fmt.Fprintf(s.err, "warning: %s\n", text) }
-	clients, err := connect(cfgOpts, c.String("cache-dir"), s)
+	clients, err := connectCluster(c, s)
 	if err != nil {
-		return nil, nil, withCode(exitUsage, err)
+		return nil, nil, err
 	}
 	plan, err := apply.MakePlan(c.Context, clients.Mapper, clients.Config, objs)
 	if err != nil {
