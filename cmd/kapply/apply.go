@@ -88,17 +88,26 @@ func applyOptions(c *cli.Context, mode apply.Mode) (apply.Options, error) {
 	}
 	opts.Mode = mode
 	opts.DryRun = apply.DryRun(c.String("dry-run"))
-	switch strings.ToLower(c.String("validate")) {
-	case "strict", "true":
-		opts.Validation = apply.ValidateStrict
-	case "warn":
-		opts.Validation = apply.ValidateWarn
-	case "ignore", "false":
-		opts.Validation = apply.ValidateIgnore
-	default:
-		return opts, fmt.Errorf("--validate must be strict, warn or ignore, got %q", c.String("validate"))
+	v, err := parseValidation(c.String("validate"))
+	if err != nil {
+		return opts, err
 	}
+	opts.Validation = v
 	return opts, opts.Validate()
+}
+
+// parseValidation maps --validate to the server's field validation; true
+// and false are kubectl's older spellings.
+func parseValidation(flag string) (apply.Validation, error) {
+	switch strings.ToLower(flag) {
+	case "strict", "true":
+		return apply.ValidateStrict, nil
+	case "warn":
+		return apply.ValidateWarn, nil
+	case "ignore", "false":
+		return apply.ValidateIgnore, nil
+	}
+	return "", fmt.Errorf("--validate must be strict, warn or ignore, got %q", flag)
 }
 
 func runApply(c *cli.Context, s streams, mode apply.Mode) error {

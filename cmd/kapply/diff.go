@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -68,16 +67,11 @@ func diffOptions(c *cli.Context) (apply.DiffOptions, error) {
 	opts.FieldManager = c.String("field-manager")
 	opts.Concurrency = c.Int("concurrency")
 	opts.ForceConflicts = c.Bool("force-conflicts")
-	switch strings.ToLower(c.String("validate")) {
-	case "strict", "true":
-		opts.Validation = apply.ValidateStrict
-	case "warn":
-		opts.Validation = apply.ValidateWarn
-	case "ignore", "false":
-		opts.Validation = apply.ValidateIgnore
-	default:
-		return opts, fmt.Errorf("--validate must be strict, warn or ignore, got %q", c.String("validate"))
+	v, err := parseValidation(c.String("validate"))
+	if err != nil {
+		return opts, err
 	}
+	opts.Validation = v
 	return opts, opts.Validate()
 }
 
