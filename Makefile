@@ -81,12 +81,20 @@ demo: build devcluster
 demo-down:
 	@if [ -f $(DEMO_DIR)/state.json ]; then $(BIN)/devcluster down --dir $(DEMO_DIR); else echo "no demo cluster running"; fi
 
-# Benchmarks against the ceiling and kubectl, measured in the same run on a
-# fresh minimal cluster; the report is printed and written to bin/bench.txt.
+# Benchmarks (issue 8) against the ceiling and kubectl, measured in the same
+# run on a fresh minimal cluster; the markdown report is printed and written
+# to $(BENCH_REPORT). BENCH_SIZES=1000,5000,10000 adds the large sizes
+# (kapply and the ceiling only, one run each); BENCH_KUBECTL=0 leaves kubectl
+# out. See README, "Benchmarks".
+BENCH_SIZES   ?= 1000
+BENCH_RUNS    ?= 3
+BENCH_KUBECTL ?= 1
+BENCH_REPORT  ?= $(BIN)/bench.md
 bench: build devcluster
 	$(BIN)/devcluster run --minimal -- \
-		env KAPPLY_BIN=$(BIN)/kapply DEVCLUSTER_BIN=$(BIN)/devcluster BENCH_REPORT=$(BIN)/bench.txt \
-		$(GO) test -tags bench -count=1 -run 'TestBench' -v -timeout 30m ./cmd/kapply/
+		env KAPPLY_BIN=$(BIN)/kapply DEVCLUSTER_BIN=$(BIN)/devcluster BENCH_REPORT=$(BENCH_REPORT) \
+		BENCH_SIZES=$(BENCH_SIZES) BENCH_RUNS=$(BENCH_RUNS) BENCH_KUBECTL=$(BENCH_KUBECTL) \
+		$(GO) test -tags bench -count=1 -run 'TestBenchSuite' -v -timeout 60m ./cmd/kapply/
 	$(GO) test -run '^$$' -bench . -benchmem ./manifests/
 
 lint:

@@ -5,10 +5,8 @@ package main
 import (
 	"bufio"
 	"context"
-	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,109 +22,6 @@ import (
 	"github.com/kapply-dev/kapply/dynamicx"
 	"github.com/kapply-dev/kapply/manifests"
 )
-
-// TestBenchApply1000 measures `make bench`: the same generated 1,000-object
-// bundle applied by the ceiling (parallel server-side apply, 32 workers, no
-// client throttling, kinds resolved beforehand), by kapply and by kubectl
-// apply --server-side, in one run on one cluster. It asserts only that
-// every run succeeded; the figures are reported, never compared with a
-// wall-clock threshold.
-func TestBenchApply1000(t *testing.T) {
-	kc := os.Getenv("KUBECONFIG")
-	kapplyBin, devclusterBin := os.Getenv("KAPPLY_BIN"), os.Getenv("DEVCLUSTER_BIN")
-	if kc == "" || kapplyBin == "" || devclusterBin == "" {
-		t.Fatal("KUBECONFIG, KAPPLY_BIN and DEVCLUSTER_BIN must be set: run with `make bench`")
-	}
-	dir := t.TempDir()
-	bundleFor := func(prefix string) string {
-		path := filepath.Join(dir, prefix+".yaml")
-		if err := os.WriteFile(path, []byte(generateBundle(prefix, 10, 330)), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return path
-	}
-	cfg, err := dynamicx.LoadConfig(dynamicx.ConfigOptions{Kubeconfig: kc, QPS: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	clients, err := dynamicx.NewClients(cfg, dynamicx.DiscoveryOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	type row struct {
-		name      string
-		first     time.Duration
-		noop      time.Duration
-		requests  [2]int
-		maxRSSMiB [2]float64
-	}
-	var rows []row
-
-	// Warm the API server up (caches, connections, etcd) so that the first
-	// measured run is not penalised for going first.
-	ceilingApply(t, clients, bundleFor("bench-warmup"))
-
-	// The ceiling.
-	ceil := row{name: "ceiling: parallel SSA, 32 workers"}
-	path := bundleFor("bench-ceil")
-	for i := range 2 {
-		before := requestCount(t, clients.Config.REST)
-		d := ceilingApply(t, clients, path)
-		ceil.requests[i] = requestCount(t, clients.Config.REST) - before
-		if i == 0 {
-			ceil.first = d
-		} else {
-			ceil.noop = d
-		}
-	}
-	rows = append(rows, ceil)
-
-	commands := []struct {
-		name string
-		argv func(path string) []string
-	}{
-		{"kapply apply", func(p string) []string {
-			return []string{kapplyBin, "apply", "-f", p, "--cache-dir", filepath.Join(dir, "kapply-cache")}
-		}},
-		{"kubectl apply --server-side", func(p string) []string {
-			return []string{devclusterBin, "kubectl", "apply", "--server-side", "-f", p, "--cache-dir", filepath.Join(dir, "kubectl-cache")}
-		}},
-	}
-	for _, c := range commands {
-		r := row{name: c.name}
-		path := bundleFor("bench-" + strings.Fields(c.name)[0])
-		for i := range 2 {
-			before := requestCount(t, clients.Config.REST)
-			d, rss := timeCommand(t, c.argv(path))
-			r.requests[i] = requestCount(t, clients.Config.REST) - before
-			r.maxRSSMiB[i] = rss
-			if i == 0 {
-				r.first = d
-			} else {
-				r.noop = d
-			}
-		}
-		rows = append(rows, r)
-	}
-
-	var report strings.Builder
-	fmt.Fprintf(&report, "1,000 objects (10 Namespaces, 330 each of Deployment/Service/Ingress), one file, minimal cluster\n\n")
-	fmt.Fprintf(&report, "%-34s %9s %9s %10s %10s %9s %9s\n", "", "first", "no-op", "req first", "req no-op", "RSS MiB", "vs ceil")
-	for _, r := range rows {
-		ratio := fmt.Sprintf("%.2fx/%.2fx", r.first.Seconds()/ceil.first.Seconds(), r.noop.Seconds()/ceil.noop.Seconds())
-		fmt.Fprintf(&report, "%-34s %8.2fs %8.2fs %10d %10d %9.0f %s\n", r.name, r.first.Seconds(), r.noop.Seconds(), r.requests[0], r.requests[1], max(r.maxRSSMiB[0], r.maxRSSMiB[1]), ratio)
-	}
-	k, kc2 := rows[1], rows[2]
-	fmt.Fprintf(&report, "\nkapply / kubectl --server-side: first %.2fx, no-op %.2fx (below 1 is faster)\n", k.first.Seconds()/kc2.first.Seconds(), k.noop.Seconds()/kc2.noop.Seconds())
-	fmt.Fprintf(&report, "requests are the API server's apiserver_request_total delta over each run\n")
-	t.Log("\n" + report.String())
-	if out := os.Getenv("BENCH_REPORT"); out != "" {
-		if err := os.WriteFile(out, []byte(report.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
 
 // ceilingApply applies the bundle with plain parallel server-side apply:
 // Namespaces first, then everything else, 32 at a time.
@@ -203,8 +98,10 @@ func tail(s string) string {
 	return strings.Join(lines, "\n")
 }
 
-// requestCount sums apiserver_request_total from the API server's metrics.
-func requestCount(t *testing.T, cfg *rest.Config) int {
+// requestCounts reads apiserver_request_total from the API server's
+// metrics, summed by "VERB resource" ("VERB" alone for requests that name
+// no resource). Discovery requests are not in it: see countingProxy.
+func requestCounts(t *testing.T, cfg *rest.Config) map[string]int {
 	t.Helper()
 	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
 	if err != nil {
@@ -214,7 +111,7 @@ func requestCount(t *testing.T, cfg *rest.Config) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	total := 0.0
+	counts := map[string]int{}
 	sc := bufio.NewScanner(strings.NewReader(string(body)))
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
@@ -224,9 +121,20 @@ func requestCount(t *testing.T, cfg *rest.Config) int {
 		}
 		f := strings.Fields(line)
 		v, err := strconv.ParseFloat(f[len(f)-1], 64)
-		if err == nil {
-			total += v
+		if err != nil {
+			continue
 		}
+		key := strings.TrimSpace(metricLabel(line, "verb") + " " + metricLabel(line, "resource"))
+		counts[key] += int(v)
 	}
-	return int(total)
+	return counts
+}
+
+func metricLabel(line, name string) string {
+	_, after, ok := strings.Cut(line, ","+name+`="`)
+	if !ok {
+		return ""
+	}
+	v, _, _ := strings.Cut(after, `"`)
+	return v
 }
