@@ -8,6 +8,9 @@ import (
 	"sync"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
 	"github.com/kapply-dev/kapply/dynamicx"
 	"github.com/kapply-dev/kapply/manifests"
 )
@@ -183,6 +186,9 @@ type differ struct {
 	// results has one slot per plan item, each written by one goroutine.
 	results []DiffResult
 	index   map[*Item]int
+	// live holds the objects listed before a batch, by resource and
+	// namespace (see prefetchLive); written before the batch starts.
+	live map[groupKey]map[string]*unstructured.Unstructured
 }
 
 // DiffPlan compares the objects of a plan with the cluster, each with a
@@ -191,7 +197,7 @@ type differ struct {
 // on the cluster yet cannot be dry-run, and is shown as it is written.
 func (a *Applier) DiffPlan(ctx context.Context, plan *Plan, opts DiffOptions) *DiffSet {
 	start := time.Now()
-	d := &differ{a: a, opts: opts, results: make([]DiffResult, len(plan.Items)), index: map[*Item]int{}}
+	d := &differ{a: a, opts: opts, results: make([]DiffResult, len(plan.Items)), index: map[*Item]int{}, live: map[groupKey]map[string]*unstructured.Unstructured{}}
 	var defs, rest []*Item
 	for i, item := range plan.Items {
 		d.index[item] = i
@@ -201,7 +207,9 @@ func (a *Applier) DiffPlan(ctx context.Context, plan *Plan, opts DiffOptions) *D
 			rest = append(rest, item)
 		}
 	}
+	d.prefetchLive(ctx, defs)
 	d.each(ctx, defs)
+	d.prefetchLive(ctx, rest)
 	d.each(ctx, rest)
 	return &DiffSet{Results: d.results, Duration: time.Since(start)}
 }
@@ -237,4 +245,45 @@ func (d *differ) unverifiedNote(item *Item) string {
 		}
 	}
 	return ""
+}
+
+// prefetchLive reads the live objects of the batch with one LIST per
+// resource and namespace that holds listThreshold or more of them, instead
+// of a GET per object: half the requests of a diff of a large bundle.
+// Secrets are still read one by one, so that a diff never pulls in the
+// data of Secrets that are not in the bundle. A failed LIST falls back to
+// the GETs.
+func (d *differ) prefetchLive(ctx context.Context, items []*Item) {
+	count := map[groupKey]int{}
+	for _, item := range items {
+		gvr := item.Resolved.GVR
+		if !item.ServedByBundle && !(gvr.Group == "" && gvr.Resource == "secrets") {
+			count[keyOf(item)]++
+		}
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, d.opts.Concurrency)
+	for k, n := range count {
+		if n < listThreshold {
+			continue
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			list, err := d.a.Clients.Dynamic.Resource(k.gvr).Namespace(k.ns).List(ctx, metav1.ListOptions{})
+			if err != nil {
+				return
+			}
+			byName := make(map[string]*unstructured.Unstructured, len(list.Items))
+			for i := range list.Items {
+				byName[list.Items[i].GetName()] = &list.Items[i]
+			}
+			mu.Lock()
+			d.live[k] = byName
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
 }

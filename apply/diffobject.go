@@ -78,13 +78,21 @@ func (d *differ) dryRun(ctx context.Context, item *Item) (live, merged *unstruct
 		err error
 	}
 	liveCh := make(chan got, 1)
-	go func() {
-		obj, err := ri.Get(ctx, name, metav1.GetOptions{})
-		if apierrors.IsNotFound(err) {
-			obj, err = nil, nil
+	if listed, ok := d.live[keyOf(item)]; ok {
+		obj := listed[name]
+		if obj != nil {
+			obj = obj.DeepCopy() // diff strips fields from what it renders
 		}
-		liveCh <- got{obj, err}
-	}()
+		liveCh <- got{obj, nil}
+	} else {
+		go func() {
+			obj, err := ri.Get(ctx, name, metav1.GetOptions{})
+			if apierrors.IsNotFound(err) {
+				obj, err = nil, nil
+			}
+			liveCh <- got{obj, err}
+		}()
+	}
 	data, err := item.Object.MarshalJSON()
 	if err == nil {
 		force := d.opts.ForceConflicts
