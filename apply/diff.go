@@ -191,8 +191,9 @@ type differ struct {
 	live map[groupKey]map[string]*unstructured.Unstructured
 }
 
-// DiffPlan compares the objects of a plan with the cluster, each with a
-// GET and a server-side dry-run apply, objects in parallel. Namespaces and
+// DiffPlan compares the objects of a plan with the cluster: the live
+// object (listed per resource and namespace for large groups, else a GET)
+// against a server-side dry-run apply, objects in parallel. Namespaces and
 // CRDs go first: an object whose namespace or CRD is in the bundle and not
 // on the cluster yet cannot be dry-run, and is shown as it is written.
 func (a *Applier) DiffPlan(ctx context.Context, plan *Plan, opts DiffOptions) *DiffSet {
