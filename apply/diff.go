@@ -255,36 +255,22 @@ func (d *differ) unverifiedNote(item *Item) string {
 // data of Secrets that are not in the bundle. A failed LIST falls back to
 // the GETs.
 func (d *differ) prefetchLive(ctx context.Context, items []*Item) {
-	count := map[groupKey]int{}
-	for _, item := range items {
+	notSecret := func(item *Item) bool {
 		gvr := item.Resolved.GVR
-		if !item.ServedByBundle && !(gvr.Group == "" && gvr.Resource == "secrets") {
-			count[keyOf(item)]++
-		}
+		return !(gvr.Group == "" && gvr.Resource == "secrets")
 	}
 	var mu sync.Mutex
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, d.opts.Concurrency)
-	for k, n := range count {
-		if n < listThreshold {
-			continue
+	forLargeGroups(items, d.opts.Concurrency, notSecret, func(k groupKey) {
+		list, err := d.a.Clients.Dynamic.Resource(k.gvr).Namespace(k.ns).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return
 		}
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			list, err := d.a.Clients.Dynamic.Resource(k.gvr).Namespace(k.ns).List(ctx, metav1.ListOptions{})
-			if err != nil {
-				return
-			}
-			byName := make(map[string]*unstructured.Unstructured, len(list.Items))
-			for i := range list.Items {
-				byName[list.Items[i].GetName()] = &list.Items[i]
-			}
-			mu.Lock()
-			d.live[k] = byName
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
+		byName := make(map[string]*unstructured.Unstructured, len(list.Items))
+		for i := range list.Items {
+			byName[list.Items[i].GetName()] = &list.Items[i]
+		}
+		mu.Lock()
+		d.live[k] = byName
+		mu.Unlock()
+	})
 }

@@ -48,14 +48,35 @@ func (r *run) prefetch(ctx context.Context, items []*Item) *snapshot {
 	if r.opts.Mode != ServerSideApply && r.opts.DryRun != DryRunClient {
 		return snap
 	}
+	forLargeGroups(items, r.opts.Concurrency, func(*Item) bool { return true }, func(k groupKey) {
+		list, err := r.a.Clients.Metadata.Resource(k.gvr).Namespace(k.ns).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return
+		}
+		rvs := make(map[string]liveMeta, len(list.Items))
+		for _, o := range list.Items {
+			rvs[o.Name] = metaOf(&o.ObjectMeta)
+		}
+		snap.mu.Lock()
+		snap.listed[k] = rvs
+		snap.mu.Unlock()
+	})
+	return snap
+}
+
+// forLargeGroups calls list, at most concurrency at a time, for every
+// resource and namespace that holds listThreshold or more of the items
+// that want accepts. Items whose kind a CRD of the bundle defines are left
+// out: nothing of theirs existed when the run began.
+func forLargeGroups(items []*Item, concurrency int, want func(*Item) bool, list func(groupKey)) {
 	count := map[groupKey]int{}
 	for _, item := range items {
-		if !item.ServedByBundle {
+		if !item.ServedByBundle && want(item) {
 			count[keyOf(item)]++
 		}
 	}
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, r.opts.Concurrency)
+	sem := make(chan struct{}, concurrency)
 	for k, n := range count {
 		if n < listThreshold {
 			continue
@@ -64,21 +85,10 @@ func (r *run) prefetch(ctx context.Context, items []*Item) *snapshot {
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			list, err := r.a.Clients.Metadata.Resource(k.gvr).Namespace(k.ns).List(ctx, metav1.ListOptions{})
-			if err != nil {
-				return
-			}
-			rvs := make(map[string]liveMeta, len(list.Items))
-			for _, o := range list.Items {
-				rvs[o.Name] = metaOf(&o.ObjectMeta)
-			}
-			snap.mu.Lock()
-			snap.listed[k] = rvs
-			snap.mu.Unlock()
+			list(k)
 		}()
 	}
 	wg.Wait()
-	return snap
 }
 
 func keyOf(item *Item) groupKey {
