@@ -8,8 +8,10 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"golang.org/x/term"
+	"golang.org/x/text/width"
 
 	"github.com/kapply-dev/kapply/apply"
 	"github.com/kapply-dev/kapply/dynamicx"
@@ -59,9 +61,12 @@ type liveTable struct {
 	stop  chan struct{}
 	done  sync.WaitGroup
 
-	mu       sync.Mutex
-	rows     []apply.TargetStatus
-	drawn    int // lines on screen to redraw over
+	mu   sync.Mutex
+	rows []apply.TargetStatus
+	// drawn is the width, in columns, of each line on screen to redraw
+	// over: at the terminal's current width (it may have shrunk) a line
+	// can take several rows.
+	drawn    []int
 	finished bool
 }
 
@@ -111,14 +116,39 @@ func (t *liveTable) redraw() {
 	width, height := termSize(t.w)
 	lines := t.lines(max(height-2, 3))
 	var b strings.Builder
-	if t.drawn > 0 {
-		fmt.Fprintf(&b, "\x1b[%dF\x1b[J", t.drawn) // up to the table's first line, clear below
+	if up := screenRows(t.drawn, width); up > 0 {
+		fmt.Fprintf(&b, "\x1b[%dF\x1b[J", up) // up to the table's first line, clear below
 	}
+	t.drawn = t.drawn[:0]
 	for _, l := range lines {
-		b.WriteString(truncate(l, width-1) + "\n")
+		l = truncate(printable(l), width-1)
+		b.WriteString(l + "\n")
+		t.drawn = append(t.drawn, displayWidth(l))
 	}
 	_, _ = io.WriteString(t.w, b.String())
-	t.drawn = len(lines)
+}
+
+// screenRows is how many terminal rows lines of these widths take at
+// width columns, wrapped ones counted whole (a line exactly as wide as the
+// terminal takes one row).
+func screenRows(widths []int, width int) int {
+	rows := 0
+	for _, w := range widths {
+		rows += max(1, (w+width-1)/max(width, 1))
+	}
+	return rows
+}
+
+// printable replaces control characters (a newline or a tab in a
+// condition's message, an escape sequence) with spaces: each would move
+// the cursor in ways the redraw cannot count.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
 }
 
 // lines is the header and up to maxRows rows: all of them when they fit,
@@ -168,14 +198,23 @@ func termSize(w io.Writer) (width, height int) {
 	return 80, 24
 }
 
-// truncate cuts s to n runes, so that no line wraps and the redraw
-// covers exactly what was drawn.
+// truncate cuts s to n columns (wide runes take two), ending with "…"
+// when it cut, so that no line wraps and the redraw covers exactly what
+// was drawn.
 func truncate(s string, n int) string {
-	r := []rune(s)
-	if n < 1 || len(r) <= n {
+	if n < 1 || displayWidth(s) <= n {
 		return s
 	}
-	return string(r[:n-1]) + "…"
+	var b strings.Builder
+	w := 0
+	for _, r := range s {
+		if w+runeWidth(r) > n-1 {
+			break
+		}
+		b.WriteRune(r)
+		w += runeWidth(r)
+	}
+	return b.String() + "…"
 }
 
 // stderrIsTerminal sets streams.errIsTerminal in main: a live table needs a
@@ -183,4 +222,22 @@ func truncate(s string, n int) string {
 // not.
 func stderrIsTerminal() bool {
 	return os.Getenv("TERM") != "dumb" && term.IsTerminal(int(os.Stderr.Fd()))
+}
+
+// displayWidth is how many terminal columns s takes: two for East Asian
+// wide and fullwidth runes, one for the others.
+func displayWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		n += runeWidth(r)
+	}
+	return n
+}
+
+func runeWidth(r rune) int {
+	switch width.LookupRune(r).Kind() {
+	case width.EastAsianWide, width.EastAsianFullwidth:
+		return 2
+	}
+	return 1
 }
