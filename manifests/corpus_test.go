@@ -117,7 +117,7 @@ func decodeLikeKubectl(t testing.TB, data []byte) []*unstructured.Unstructured {
 func TestCorpusPodinfoDirIsKustomization(t *testing.T) {
 	dir := filepath.Join(corpusDir, "02-podinfo")
 	_, err := Read(t.Context(), ReadOptions{Paths: []string{dir}})
-	want := dir + "/kustomization.yaml#1:2:1: kustomization.yaml is a kustomize input, not a Kubernetes object: render it with `kubectl kustomize " + dir + " | kapply apply -f -`"
+	want := dir + "/kustomization.yaml#1:2:1: kustomization.yaml is a kustomize input, not a Kubernetes object: give its directory with -k instead of -f (`kapply apply -k " + dir + "`)"
 	if err == nil || err.Error() != want {
 		t.Fatalf("got error %v\nwant %s", err, want)
 	}

@@ -28,6 +28,9 @@ type ReadOptions struct {
 	// extension), a directory (its .yaml, .yml and .json files, in name
 	// order), "-" for Stdin, or an http:// or https:// URL.
 	Paths []string
+	// Kustomize is the -k directory: a kustomization rendered in process, as
+	// `kubectl kustomize` does. It excludes Paths and Recursive.
+	Kustomize string
 	// Recursive makes directories be read with their subdirectories.
 	Recursive bool
 	// MaxTotalBytes caps the bytes read from all inputs together; 0 means
@@ -58,8 +61,13 @@ var schemeRE = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*)://`)
 // Validate reports options Read cannot work with.
 func (o ReadOptions) Validate() error {
 	var errs []error
-	if len(o.Paths) == 0 {
-		errs = append(errs, errors.New("no input: give at least one file, directory, URL or \"-\""))
+	switch {
+	case o.Kustomize != "" && len(o.Paths) > 0:
+		errs = append(errs, errors.New("only one of -f or -k can be given"))
+	case o.Kustomize != "" && o.Recursive:
+		errs = append(errs, errors.New("-k cannot be used with -R: a kustomization lists its own files"))
+	case o.Kustomize == "" && len(o.Paths) == 0:
+		errs = append(errs, errors.New("no input: give -f (a file, directory, URL or \"-\") or -k (a kustomization directory)"))
 	}
 	stdin := 0
 	for _, p := range o.Paths {

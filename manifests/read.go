@@ -17,9 +17,16 @@ import (
 // invalid. Independent problems are all reported, joined: *ReadError for an
 // input as a whole, *DecodeError for a document. Only the total size limit
 // and a cancelled ctx stop the reading early.
+//
+// With opts.Kustomize, the kustomization in that directory is rendered
+// instead, in process, and each object's Source is its original file and
+// document.
 func Read(ctx context.Context, opts ReadOptions) ([]Object, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
+	}
+	if opts.Kustomize != "" {
+		return kustomize(ctx, opts.Kustomize, opts.withDefaults().MaxTotalBytes)
 	}
 	r := &reader{
 		opts:      opts.withDefaults(),

@@ -28,8 +28,13 @@ type Source struct {
 }
 
 // String gives PATH#DOC, or PATH#DOC[ITEM] for a member of a List (ITEM
-// 1-based), the same prefix that errors use.
+// 1-based), the same prefix that errors use; PATH alone when the document
+// is not known (an object kustomize rendered from a file it could not be
+// traced back to a document of).
 func (s Source) String() string {
+	if s.Doc == 0 {
+		return s.Path
+	}
 	if s.Item > 0 {
 		return fmt.Sprintf("%s#%d[%d]", s.Path, s.Doc, s.Item)
 	}

@@ -129,8 +129,8 @@ func isKustomizationFile(p string) bool {
 	return false
 }
 
-// kustomizationHint says why a kustomization is refused and what to run
-// instead; without it the user would get "no matches for kind" from the
+// kustomizationHint says why a kustomization is refused with -f and what to
+// run instead (-k renders it); without it the user would get "no matches for kind" from the
 // API server after other objects were already applied.
 func kustomizationHint(p string) string {
 	what, dir := "a Kustomization", "DIR"
@@ -140,7 +140,7 @@ func kustomizationHint(p string) string {
 	if p != "-" && !isURL(p) {
 		dir = filepath.Dir(p)
 	}
-	return fmt.Sprintf("%s is a kustomize input, not a Kubernetes object: render it with `kubectl kustomize %s | kapply apply -f -`", what, dir)
+	return fmt.Sprintf("%s is a kustomize input, not a Kubernetes object: give its directory with -k instead of -f (`kapply apply -k %s`)", what, dir)
 }
 
 // checkDuplicates refuses an object given twice: the second would silently

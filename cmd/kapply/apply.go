@@ -13,10 +13,19 @@ import (
 	"github.com/kapply-dev/kapply/manifests"
 )
 
-// inputFlags select the manifests to read.
+func filenameFlag() cli.Flag {
+	return &cli.StringSliceFlag{Name: "filename", Aliases: []string{"f"}, Usage: "a file, directory, URL or - (stdin); repeat for more"}
+}
+
+func kustomizeFlag() cli.Flag {
+	return &cli.StringFlag{Name: "kustomize", Aliases: []string{"k"}, Usage: "a kustomization directory, rendered as kubectl kustomize does (kustomize " + manifests.KustomizeVersion + "; not with -f)"}
+}
+
+// inputFlags select the manifests to read: -f or -k.
 func inputFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringSliceFlag{Name: "filename", Aliases: []string{"f"}, Usage: "a file, directory, URL or - (stdin); repeat for more", Required: true},
+		filenameFlag(),
+		kustomizeFlag(),
 		&cli.BoolFlag{Name: "recursive", Aliases: []string{"R"}, Usage: "read directories with their subdirectories"},
 		&cli.Int64Flag{Name: "max-input-bytes", Value: manifests.DefaultMaxTotalBytes, Usage: "refuse inputs larger than this in total"},
 	}
@@ -42,7 +51,7 @@ func applyCommand(s streams) *cli.Command {
 	return &cli.Command{
 		Name:      "apply",
 		Usage:     "create or update the objects of the manifests with server-side apply (the default command)",
-		UsageText: "kapply apply -f PATH [-f PATH...] [flags]",
+		UsageText: "kapply apply -f PATH [-f PATH...] [flags]\n   kapply apply -k DIR [flags]",
 		Flags: concat(connectionFlags(), inputFlags(), writeFlags(),
 			&cli.BoolFlag{Name: "force-conflicts", Usage: "take over fields owned by other field managers"},
 			&cli.StringFlag{Name: "mode", Value: string(apply.ServerSideApply), Usage: "apply (server-side apply) or update (GET then PUT, for servers without server-side apply)"},
@@ -57,7 +66,7 @@ func createCommand(s streams) *cli.Command {
 	return &cli.Command{
 		Name:      "create",
 		Usage:     "create the objects of the manifests; an object that exists is an error (as kubectl create -f)",
-		UsageText: "kapply create -f PATH [-f PATH...] [flags]",
+		UsageText: "kapply create -f PATH [-f PATH...] [flags]\n   kapply create -k DIR [flags]",
 		Flags:     concat(connectionFlags(), inputFlags(), writeFlags()),
 		Action:    func(c *cli.Context) error { return runApply(c, s, apply.Create) },
 	}

@@ -16,9 +16,10 @@ func deleteCommand(s streams) *cli.Command {
 	return &cli.Command{
 		Name:      "delete",
 		Usage:     "delete the objects of the manifests (reverse apply order), or a whole ApplySet",
-		UsageText: "kapply delete -f PATH [-f PATH...] [flags]\n   kapply delete --applyset [RESOURCE][.GROUP]/NAME [flags]",
+		UsageText: "kapply delete -f PATH [-f PATH...] [flags]\n   kapply delete -k DIR [flags]\n   kapply delete --applyset [RESOURCE][.GROUP]/NAME [flags]",
 		Flags: concat(connectionFlags(),
-			&cli.StringSliceFlag{Name: "filename", Aliases: []string{"f"}, Usage: "a file, directory, URL or - (stdin); repeat for more"},
+			filenameFlag(),
+			kustomizeFlag(),
 			&cli.BoolFlag{Name: "recursive", Aliases: []string{"R"}, Usage: "read directories with their subdirectories"},
 			&cli.StringFlag{Name: "applyset", Usage: "delete every member of this ApplySet, then its parent"},
 			&cli.BoolFlag{Name: "applyset-takeover", Usage: "with --applyset: accept a set made by other tooling"},
@@ -41,9 +42,9 @@ func runDelete(c *cli.Context, s streams) error {
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
-	paths, setName := c.StringSlice("filename"), c.String("applyset")
-	if (len(paths) == 0) == (setName == "") {
-		return withCode(exitUsage, errors.New("give either -f (the objects to delete) or --applyset (a whole set)"))
+	files, setName := len(c.StringSlice("filename")) > 0 || c.String("kustomize") != "", c.String("applyset")
+	if files == (setName != "") {
+		return withCode(exitUsage, errors.New("give either -f or -k (the objects to delete) or --applyset (a whole set)"))
 	}
 	opts := apply.DefaultDeleteOptions()
 	opts.Cascade = c.String("cascade")
@@ -56,7 +57,7 @@ func runDelete(c *cli.Context, s streams) error {
 		return withCode(exitUsage, err)
 	}
 	var objs []manifests.Object
-	if len(paths) > 0 {
+	if files {
 		if objs, err = readInput(c, s); err != nil {
 			return err
 		}

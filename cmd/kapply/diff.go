@@ -31,7 +31,7 @@ func diffCommand(s streams) *cli.Command {
 	return &cli.Command{
 		Name:        "diff",
 		Usage:       "show what apply would change, from a server-side dry run (Secret values masked)",
-		UsageText:   "kapply diff -f PATH [-f PATH...] [flags]",
+		UsageText:   "kapply diff -f PATH [-f PATH...] [flags]\n   kapply diff -k DIR [flags]",
 		Description: diffDescription,
 		Flags:       diffFlags(),
 		Action:      func(c *cli.Context) error { return runDiff(c, s) },

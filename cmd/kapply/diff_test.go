@@ -11,7 +11,7 @@ func TestDiffUsageErrors(t *testing.T) {
 		args       []string
 		wantStderr string
 	}{
-		{name: "no input", args: []string{"diff"}, wantStderr: `Required flag "filename" not set`},
+		{name: "no input", args: []string{"diff"}, wantStderr: `no input: give -f`},
 		{name: "bad output format", args: []string{"diff", "-f", "x.yaml", "-o", "yaml"}, wantStderr: `error: --output must be text or json, got "yaml"`},
 		{name: "bad validation", args: []string{"diff", "-f", "x.yaml", "--validate", "loose"}, wantStderr: `error: --validate must be strict, warn or ignore, got "loose"`},
 		{name: "diff does not write, so has no --dry-run", args: []string{"diff", "-f", "x.yaml", "--dry-run", "server"}, wantStderr: "flag provided but not defined: -dry-run"},

@@ -9,12 +9,13 @@ import (
 	"github.com/kapply-dev/kapply/manifests"
 )
 
-// readInput reads the manifests named by -f and -R (and within
-// --max-input-bytes, for the commands that have it). An error carries exit
-// code 2: nothing has been sent yet.
+// readInput reads the manifests named by -f and -R, or renders the
+// kustomization of -k (within --max-input-bytes, for the commands that have
+// it). An error carries exit code 2: nothing has been sent yet.
 func readInput(c *cli.Context, s streams) ([]manifests.Object, error) {
 	opts := manifests.DefaultReadOptions()
 	opts.Paths = c.StringSlice("filename")
+	opts.Kustomize = c.String("kustomize")
 	opts.Recursive = c.Bool("recursive")
 	opts.MaxTotalBytes = c.Int64("max-input-bytes") // 0, the default, where undefined
 	opts.Stdin = s.in

@@ -95,7 +95,7 @@ func defaultToApply(args []string) []string {
 // separate value, so that defaultToApply does not mistake a value for a
 // command.
 var takesValue = map[string]bool{
-	"f": true, "filename": true, "n": true, "namespace": true, "kubeconfig": true,
+	"f": true, "filename": true, "k": true, "kustomize": true, "n": true, "namespace": true, "kubeconfig": true,
 	"context": true, "request-timeout": true, "o": true, "output": true, "v": true,
 }
 

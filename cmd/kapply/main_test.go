@@ -70,6 +70,7 @@ func TestDefaultToApply(t *testing.T) {
 		want []string
 	}{
 		{name: "flags only means apply", args: []string{"kapply", "-f", "dir/"}, want: []string{"kapply", "apply", "-f", "dir/"}},
+		{name: "-k only means apply", args: []string{"kapply", "-k", "delete"}, want: []string{"kapply", "apply", "-k", "delete"}},
 		{name: "a file named like a command", args: []string{"kapply", "-f", "version"}, want: []string{"kapply", "apply", "-f", "version"}},
 		{name: "global flag then command", args: []string{"kapply", "--kubeconfig", "k", "version"}, want: []string{"kapply", "--kubeconfig", "k", "version"}},
 		{name: "command first", args: []string{"kapply", "create", "-f", "x"}, want: []string{"kapply", "create", "-f", "x"}},

@@ -13,7 +13,7 @@ func statusCommand(s streams) *cli.Command {
 	return &cli.Command{
 		Name:      "status",
 		Usage:     "show whether each object of the manifests is ready, in progress, failed or missing",
-		UsageText: "kapply status -f PATH [-f PATH...] [flags]",
+		UsageText: "kapply status -f PATH [-f PATH...] [flags]\n   kapply status -k DIR [flags]",
 		Description: "Reads every object of the manifests once and prints its state (ready, in progress, failed,\n" +
 			"not found, terminating, unknown), ready pods against desired for workloads, and why.\n" +
 			"With -o json, one kapply.dev/status/v1 line per object, then a kapply.dev/readiness-summary/v1 line.\n" +

@@ -48,7 +48,7 @@ func waitCommand(s streams) *cli.Command {
 	return &cli.Command{
 		Name:      "wait",
 		Usage:     "wait until the objects of the manifests are ready, without applying them",
-		UsageText: "kapply wait -f PATH [-f PATH...] [--timeout 5m] [flags]",
+		UsageText: "kapply wait -f PATH [-f PATH...] [--timeout 5m] [flags]\n   kapply wait -k DIR [--timeout 5m] [flags]",
 		Description: "Watches every object of the manifests until it is ready: a Deployment, StatefulSet or DaemonSet\n" +
 			"rolled out, a Job complete, a Pod ready, a PVC bound, a CRD established, a custom resource\n" +
 			"whose Ready condition is true; anything else once it exists. Progress goes to stderr (a live\n" +
