@@ -5,7 +5,11 @@
 //
 // Read takes the -f inputs and returns every object or an error, never a
 // part: nothing from an input that is partly invalid may reach the cluster.
-// Decode does the same for one input's bytes.
+// Decode does the same for one input's bytes. With ReadOptions.Kustomize,
+// Read renders a kustomization in process instead (kustomize's own library,
+// with kubectl's defaults) and traces each object back to its original
+// file and document; remote bases and Helm charts are refused, as kapply
+// fetches and runs nothing to render.
 //
 // Decoding follows kubectl where it matters for the objects sent: unquoted
 // scalars resolve by the YAML 1.1 rules of sigs.k8s.io/yaml (yes/no/on/off

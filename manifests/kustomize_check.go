@@ -20,8 +20,6 @@ import (
 //   - missing entries, files outside the kustomization's directory (the
 //     load restrictor kubectl uses, RootOnly) and unknown top-level fields,
 //     with the file, line and entry at fault.
-//
-// display is dir as the user gave it, joined with the way down.
 func preflight(dir string) error {
 	p := &preflighter{visited: make(map[string]bool)}
 	p.visit(dir)
@@ -194,17 +192,16 @@ func joinEntry(dir, value string) string {
 	return filepath.Join(dir, value)
 }
 
-// isRemoteRef recognises what kustomize would fetch: a URL, or a git
-// repository in one of the forms it accepts (git@host:org/repo,
-// git::..., github.com/org/repo//path).
+// isRemoteRef recognises what kustomize would fetch, for an entry that is
+// not on the disk: a URL, or a git repository in one of the forms it
+// accepts (git@host:org/repo, git::..., host.tld/org/repo//dir?ref=...).
 func isRemoteRef(v string) bool {
 	if strings.Contains(v, "://") || strings.HasPrefix(v, "git@") || strings.HasPrefix(v, "git::") {
 		return true
 	}
-	host, _, ok := strings.Cut(v, "/")
-	return ok && strings.Contains(host, ".") && !strings.HasPrefix(host, ".") && !strings.ContainsAny(host, `\:`) &&
-		strings.Contains(v, "/") && !strings.HasSuffix(strings.ToLower(v), ".yaml") && !strings.HasSuffix(strings.ToLower(v), ".yml") &&
-		!strings.HasSuffix(strings.ToLower(v), ".json")
+	host, rest, ok := strings.Cut(v, "/")
+	return ok && rest != "" && strings.Contains(host, ".") && !strings.HasPrefix(host, ".") &&
+		!strings.ContainsAny(host, `\:`) && !isManifestName(v)
 }
 
 // isHelmConfig recognises a HelmChartInflationGenerator configuration.

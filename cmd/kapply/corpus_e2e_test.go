@@ -140,8 +140,8 @@ func TestKustomizationDirectoryIsRefusedWithAHint(t *testing.T) {
 	if code != exitUsage {
 		t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, exitUsage, stdout, stderr)
 	}
-	if !strings.Contains(stderr, "kustomization.yaml") || !strings.Contains(stderr, "kustomize") {
-		t.Errorf("stderr does not explain the kustomization: %s", stderr)
+	if !strings.Contains(stderr, "kustomization.yaml is a kustomize input") || !strings.Contains(stderr, "give its directory with -k instead of -f (`kapply apply -k ") {
+		t.Errorf("stderr does not explain the kustomization and name -k: %s", stderr)
 	}
 	if stdout != "" {
 		t.Errorf("stdout %q, want nothing (nothing was applied)", stdout)
