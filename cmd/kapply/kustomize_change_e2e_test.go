@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
 // TestKustomizeNewGeneratedConfigMapIsRolledAndTheOldPruned: a changed
@@ -84,7 +85,8 @@ func TestKustomizeNewGeneratedConfigMapIsRolledAndTheOldPruned(t *testing.T) {
 		if o.Name == oldCM {
 			continue
 		}
-		if _, ok := liveObject(t, kc, o)["metadata"].(map[string]any)["annotations"].(map[string]any)["config.kubernetes.io/origin"]; ok {
+		ann, _, _ := unstructured.NestedStringMap(liveObject(t, kc, o), "metadata", "annotations")
+		if _, ok := ann["config.kubernetes.io/origin"]; ok {
 			t.Errorf("%s/%s carries kustomize's origin annotation", o.Kind, o.Name)
 		}
 	}
