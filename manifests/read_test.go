@@ -368,7 +368,9 @@ func TestReadOptionsValidate(t *testing.T) {
 		opts ReadOptions
 		want string
 	}{
-		{"no paths", ReadOptions{}, `no input: give at least one file, directory, URL or "-"`},
+		{"no paths", ReadOptions{}, `no input: give -f (a file, directory, URL or "-") or -k (a kustomization directory)`},
+		{"paths and kustomize", ReadOptions{Paths: []string{"a.yaml"}, Kustomize: "dir"}, "only one of -f or -k can be given"},
+		{"kustomize and recursive", ReadOptions{Kustomize: "dir", Recursive: true}, "-k cannot be used with -R: a kustomization lists its own files"},
 		{"empty path", ReadOptions{Paths: []string{""}}, "an input path is empty"},
 		{"stdin twice", ReadOptions{Paths: []string{"-", "a.yaml", "-"}}, `standard input ("-") can be read only once`},
 		{"other scheme", ReadOptions{Paths: []string{"ftp://example.com/a.yaml"}}, `ftp://example.com/a.yaml: unsupported URL scheme "ftp": only http and https are`},
