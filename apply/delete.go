@@ -12,6 +12,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/kapply-dev/kapply/apply/applyset"
 	"github.com/kapply-dev/kapply/manifests"
 )
 
@@ -199,17 +200,17 @@ func (a *Applier) waitGone(ctx context.Context, items []*Item, timeout time.Dura
 
 // DeleteApplySet deletes every member of an ApplySet, in reverse apply
 // order, then its parent. Members annotated to be kept stay.
-func (a *Applier) DeleteApplySet(ctx context.Context, set ApplySetOptions, opts Options) (*ChangeSet, error) {
+func (a *Applier) DeleteApplySet(ctx context.Context, set applyset.Options, opts Options) (*ChangeSet, error) {
 	set.PruneNamespaces, set.PruneCRDs, set.MaxPrune, set.Prune = true, true, 0, true
-	s, err := a.openApplySet(ctx, set)
+	s, err := applyset.Open(ctx, a.Clients, set)
 	if err != nil {
 		return nil, err
 	}
-	if !s.exists {
-		return nil, &ApplySetError{fmt.Errorf("parent %s does not exist", s.parent)}
+	if !s.Exists {
+		return nil, &applyset.Error{Err: fmt.Errorf("parent %s does not exist", s.Parent)}
 	}
 	start := time.Now()
-	results, _, _, err := a.prune(ctx, s, &Plan{}, s.currentGKs, s.currentNSs, opts)
+	results, _, _, err := a.prune(ctx, s, &Plan{}, s.RecordedGKs, s.RecordedNSs, opts)
 	cs := &ChangeSet{Results: results}
 	if err != nil {
 		cs.PruneErr = err
@@ -221,8 +222,8 @@ func (a *Applier) DeleteApplySet(ctx context.Context, set ApplySetOptions, opts 
 		}
 	}
 	if cs.Count(Failed) == 0 && opts.DryRun == DryRunNone {
-		err := a.Clients.Dynamic.Resource(s.mapping.Resource).Namespace(s.parent.Namespace).Delete(ctx, s.parent.Name, metav1.DeleteOptions{})
-		res := Result{Ref: s.parent, Source: manifests.Source{Path: "applyset parent"}, Action: Deleted}
+		err := a.Clients.Dynamic.Resource(s.Mapping.Resource).Namespace(s.Parent.Namespace).Delete(ctx, s.Parent.Name, metav1.DeleteOptions{})
+		res := Result{Ref: s.Parent, Source: manifests.Source{Path: "applyset parent"}, Action: Deleted}
 		if err != nil && !apierrors.IsNotFound(err) {
 			res.Action, res.Err = Failed, err
 		}

@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/kapply-dev/kapply/apply/applyset"
 	"github.com/kapply-dev/kapply/dynamicx"
 	"github.com/kapply-dev/kapply/manifests"
 )
@@ -26,7 +27,7 @@ type DiffOptions struct {
 	// ApplySet, when set, diffs as apply --applyset would apply (members
 	// carry the part-of label) and, with Prune, lists the members that
 	// apply --prune would delete.
-	ApplySet *ApplySetOptions
+	ApplySet *applyset.Options
 }
 
 // DefaultDiffOptions returns the settings that match DefaultOptions.
@@ -165,14 +166,14 @@ func (a *Applier) Diff(ctx context.Context, objs []manifests.Object, opts DiffOp
 	if opts.ApplySet == nil {
 		return a.DiffPlan(ctx, plan, opts), nil
 	}
-	set, err := a.openApplySet(ctx, *opts.ApplySet)
+	set, err := applyset.Open(ctx, a.Clients, *opts.ApplySet)
 	if err != nil {
 		return nil, err
 	}
-	gks, nss := set.labelMembers(plan)
+	gks, nss := labelMembers(set, plan)
 	ds := a.DiffPlan(ctx, plan, opts)
-	if opts.ApplySet.Prune && set.exists {
-		if ds.Prune, err = a.previewPrune(ctx, set, plan, union(set.currentGKs, gks), union(set.currentNSs, nss)); err != nil {
+	if opts.ApplySet.Prune && set.Exists {
+		if ds.Prune, err = a.previewPrune(ctx, set, plan, union(set.RecordedGKs, gks), union(set.RecordedNSs, nss)); err != nil {
 			return nil, err
 		}
 	}

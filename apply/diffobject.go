@@ -11,8 +11,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
-	"sigs.k8s.io/yaml"
 
+	"github.com/kapply-dev/kapply/apply/render"
 	"github.com/kapply-dev/kapply/dynamicx"
 )
 
@@ -25,16 +25,16 @@ func (d *differ) diff(ctx context.Context, item *Item) DiffResult {
 	gk := item.Resolved.Ref.GroupKind()
 	if note := d.unverifiedNote(item); note != "" {
 		res.Action, res.Note = DiffCreate, note
-		res.Diff, res.Err = render(item, nil, diffable(item.Object))
+		res.Diff, res.Err = renderDiff(item, nil, render.Diffable(item.Object))
 		if res.Err != nil {
 			res.Action = DiffError
 		}
 		return res
 	}
 	live, merged, err := d.dryRun(ctx, item)
-	red := newRedactor(gk, item.Object, live)
+	red := render.NewRedactor(gk, item.Object, live)
 	for _, w := range warnings.List() {
-		res.Warnings = append(res.Warnings, red.redact(w))
+		res.Warnings = append(res.Warnings, red.Redact(w))
 	}
 	switch {
 	case err != nil:
@@ -44,24 +44,22 @@ func (d *differ) diff(ctx context.Context, item *Item) DiffResult {
 		} else if ctx.Err() != nil {
 			res.Err = fmt.Errorf("%w: %w", ErrDiffInterrupted, err)
 		}
-		if red != nil {
-			res.Err = &redactedError{msg: red.redact(res.Err.Error()), err: res.Err}
-		}
+		res.Err = red.Err(res.Err)
 		return res
 	case live == nil:
 		res.Action = DiffCreate
 	default:
 		res.Action = DiffUpdate
 	}
-	from, to := diffable(live), diffable(merged)
+	from, to := render.Diffable(live), render.Diffable(merged)
 	if live != nil {
 		if reflect.DeepEqual(from, to) {
 			res.Action = DiffUnchanged
 			return res
 		}
-		res.Paths = changedPaths(from, to)
+		res.Paths = render.ChangedPaths(from, to)
 	}
-	if res.Diff, err = render(item, from, to); err != nil {
+	if res.Diff, err = renderDiff(item, from, to); err != nil {
 		res.Action, res.Err = DiffError, err
 	}
 	return res
@@ -120,22 +118,10 @@ func (d *differ) dryRun(ctx context.Context, item *Item) (live, merged *unstruct
 	return l.obj, merged, nil
 }
 
-// render masks what must not be shown and returns the unified diff of the
-// two versions as YAML. from is nil for a new object.
-func render(item *Item, from, to map[string]any) (string, error) {
-	mask(item.Resolved.Ref.GroupKind(), from, to)
-	var a, b []byte
-	var err error
-	if from != nil {
-		if a, err = yaml.Marshal(from); err != nil {
-			return "", fmt.Errorf("encode live object: %w", err)
-		}
-	}
-	if b, err = yaml.Marshal(to); err != nil {
-		return "", fmt.Errorf("encode merged object: %w", err)
-	}
-	ref := item.Resolved.Ref.String()
-	return unifiedDiff("live/"+ref, "merged/"+ref, string(a), string(b)), nil
+// renderDiff masks what must not be shown and returns the unified diff
+// of the two versions as YAML. from is nil for a new object.
+func renderDiff(item *Item, from, to map[string]any) (string, error) {
+	return render.Diff(item.Resolved.Ref.GroupKind(), item.Resolved.Ref.String(), from, to)
 }
 
 // immutableMarkers are the words of the API server's validation messages

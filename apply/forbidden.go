@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
+	"github.com/kapply-dev/kapply/apply/render"
 )
 
 // ForbiddenError is a read or write of one object that the API server's
@@ -81,4 +83,20 @@ func (r *run) finish(item *Item, res Result) Result {
 	step, verbs := r.opts.stepVerbs()
 	res.Err = explainForbidden(res.Err, item, step, verbs...)
 	return redactResult(item, res)
+}
+
+// redactResult removes, when the item is a Secret, its values from the
+// error and the warnings of its result: whatever the mode (apply, update,
+// create), what the server says about a Secret reaches the output only
+// through here.
+func redactResult(item *Item, res Result) Result {
+	red := render.NewRedactor(item.Resolved.Ref.GroupKind(), item.Object)
+	if red == nil {
+		return res
+	}
+	res.Err = red.Err(res.Err)
+	for i, w := range res.Warnings {
+		res.Warnings[i] = red.Redact(w)
+	}
+	return res
 }

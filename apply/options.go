@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/kapply-dev/kapply/apply/applyset"
 	"github.com/kapply-dev/kapply/dynamicx"
 )
 
@@ -69,7 +70,7 @@ type Options struct {
 	// ApplySet, when set, makes the run one of an ApplySet: members are
 	// labelled, the parent records them, and with Prune the members that
 	// left the input are deleted.
-	ApplySet *ApplySetOptions
+	ApplySet *applyset.Options
 	// Progress, when set, is called once per object as soon as its result
 	// is known, from any goroutine (calls are serialised).
 	Progress func(Result)

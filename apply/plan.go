@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	"github.com/kapply-dev/kapply/apply/watcher"
 	"github.com/kapply-dev/kapply/dynamicx"
 	"github.com/kapply-dev/kapply/manifests"
 )
@@ -37,6 +38,16 @@ type Plan struct {
 	Stages [numStages][]*Item
 	// Items is every item in input order.
 	Items []*Item
+}
+
+// TargetsOf returns the objects of a plan as targets to wait for or
+// report on, in input order.
+func TargetsOf(plan *Plan) []watcher.Target {
+	targets := make([]watcher.Target, len(plan.Items))
+	for i, item := range plan.Items {
+		targets[i] = watcher.Target{Resolved: item.Resolved, Source: item.Source}
+	}
+	return targets
 }
 
 // PlanError is returned when a bundle cannot be planned: unknown kinds,

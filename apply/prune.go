@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/discovery"
 
+	"github.com/kapply-dev/kapply/apply/applyset"
 	"github.com/kapply-dev/kapply/dynamicx"
 	"github.com/kapply-dev/kapply/manifests"
 )
@@ -42,7 +43,7 @@ type pruneCandidate struct {
 // pruneCandidates lists the members of s (labelled with its ID, of the
 // recorded kinds, in the recorded namespaces) that are not in plan, and
 // marks those that must be kept.
-func (a *Applier) pruneCandidates(ctx context.Context, s *applySet, plan *Plan, gks map[schema.GroupKind]bool, nss map[string]bool) ([]pruneCandidate, error) {
+func (a *Applier) pruneCandidates(ctx context.Context, s *applyset.Set, plan *Plan, gks map[schema.GroupKind]bool, nss map[string]bool) ([]pruneCandidate, error) {
 	if _, _, err := a.Clients.Discovery.ServerGroupsAndResources(); err != nil && discovery.IsGroupDiscoveryFailedError(err) {
 		return nil, fmt.Errorf("%w: discovery is incomplete (%v), so members of unavailable APIs cannot be listed", ErrPruneRefused, err)
 	}
@@ -50,14 +51,14 @@ func (a *Applier) pruneCandidates(ctx context.Context, s *applySet, plan *Plan, 
 	for _, item := range plan.Items {
 		inInput[item.Resolved.Ref] = true
 	}
-	nsList := []string{s.parent.Namespace}
+	nsList := []string{s.Parent.Namespace}
 	for n := range nss {
-		if n != s.parent.Namespace {
+		if n != s.Parent.Namespace {
 			nsList = append(nsList, n)
 		}
 	}
 	var candidates []pruneCandidate
-	selector := metav1.ListOptions{LabelSelector: ApplySetPartOfLabel + "=" + s.id}
+	selector := metav1.ListOptions{LabelSelector: applyset.PartOfLabel + "=" + s.ID}
 	for gk := range gks {
 		mapping, err := a.Clients.Mapper.RESTMapping(gk)
 		if err != nil {
@@ -79,11 +80,11 @@ func (a *Applier) pruneCandidates(ctx context.Context, s *applySet, plan *Plan, 
 				}
 				c := pruneCandidate{ref: ref, gvr: mapping.Resource, uid: string(m.UID), stage: stageOf(gk)}
 				switch {
-				case m.Annotations[KeepAnnotation] == "disabled" || m.Annotations["cli-utils.sigs.k8s.io/on-remove"] == "keep":
+				case m.Annotations[applyset.KeepAnnotation] == "disabled" || m.Annotations["cli-utils.sigs.k8s.io/on-remove"] == "keep":
 					c.keep = "annotated to be kept"
-				case gk == namespaceGK && !s.opts.PruneNamespaces:
+				case gk == namespaceGK && !s.Options.PruneNamespaces:
 					c.keep = "a Namespace is only pruned with --prune-namespaces"
-				case gk == crdGK && !s.opts.PruneCRDs:
+				case gk == crdGK && !s.Options.PruneCRDs:
 					c.keep = "a CRD is only pruned with --prune-crds (it deletes all its resources)"
 				}
 				candidates = append(candidates, c)
@@ -97,7 +98,7 @@ func (a *Applier) pruneCandidates(ctx context.Context, s *applySet, plan *Plan, 
 // order, and returns one result per member that left the input. The
 // group-kinds and namespaces of kept members are returned so that the
 // parent keeps tracking them.
-func (a *Applier) prune(ctx context.Context, s *applySet, plan *Plan, gks map[schema.GroupKind]bool, nss map[string]bool, opts Options) ([]Result, map[schema.GroupKind]bool, map[string]bool, error) {
+func (a *Applier) prune(ctx context.Context, s *applyset.Set, plan *Plan, gks map[schema.GroupKind]bool, nss map[string]bool, opts Options) ([]Result, map[schema.GroupKind]bool, map[string]bool, error) {
 	candidates, err := a.pruneCandidates(ctx, s, plan, gks, nss)
 	if err != nil {
 		return nil, nil, nil, err
@@ -108,8 +109,8 @@ func (a *Applier) prune(ctx context.Context, s *applySet, plan *Plan, gks map[sc
 			toDelete++
 		}
 	}
-	if s.opts.MaxPrune > 0 && toDelete > s.opts.MaxPrune {
-		return nil, nil, nil, fmt.Errorf("%w: the run would prune %d objects, more than --max-prune %d", ErrPruneRefused, toDelete, s.opts.MaxPrune)
+	if s.Options.MaxPrune > 0 && toDelete > s.Options.MaxPrune {
+		return nil, nil, nil, fmt.Errorf("%w: the run would prune %d objects, more than --max-prune %d", ErrPruneRefused, toDelete, s.Options.MaxPrune)
 	}
 	// Reverse apply order: workloads before Services before namespaces.
 	sort.SliceStable(candidates, func(i, j int) bool {
@@ -130,7 +131,7 @@ func (a *Applier) prune(ctx context.Context, s *applySet, plan *Plan, gks map[sc
 		sem := make(chan struct{}, opts.Concurrency)
 		for i := start; i < end; i++ {
 			c := candidates[i]
-			res := Result{Ref: c.ref, Source: manifests.Source{Path: "applyset " + s.parent.String()}, DryRun: dryRun}
+			res := Result{Ref: c.ref, Source: manifests.Source{Path: "applyset " + s.Parent.String()}, DryRun: dryRun}
 			if c.keep != "" {
 				res.Action, res.Err = Kept, errors.New(c.keep)
 				keptGKs[c.ref.GroupKind()] = true
@@ -189,14 +190,14 @@ func (a *Applier) pruneOne(ctx context.Context, c pruneCandidate, res Result, op
 // previewPrune lists what apply --prune would do with the members of s
 // that are not in plan, without writing anything: Pruned (DryRun set) or
 // Kept results, sorted by object.
-func (a *Applier) previewPrune(ctx context.Context, s *applySet, plan *Plan, gks map[schema.GroupKind]bool, nss map[string]bool) ([]Result, error) {
+func (a *Applier) previewPrune(ctx context.Context, s *applyset.Set, plan *Plan, gks map[schema.GroupKind]bool, nss map[string]bool) ([]Result, error) {
 	candidates, err := a.pruneCandidates(ctx, s, plan, gks, nss)
 	if err != nil {
 		return nil, err
 	}
 	results := make([]Result, 0, len(candidates))
 	for _, c := range candidates {
-		r := Result{Ref: c.ref, Source: manifests.Source{Path: "applyset " + s.parent.String()}, Action: Pruned, DryRun: true}
+		r := Result{Ref: c.ref, Source: manifests.Source{Path: "applyset " + s.Parent.String()}, Action: Pruned, DryRun: true}
 		if c.keep != "" {
 			r.Action, r.Err = Kept, errors.New(c.keep)
 		}

@@ -9,6 +9,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	"github.com/kapply-dev/kapply/apply/applyset"
 	"github.com/kapply-dev/kapply/dynamicx"
 	"github.com/kapply-dev/kapply/manifests"
 )
@@ -57,18 +58,18 @@ func (a *Applier) apply(ctx context.Context, objs []manifests.Object, opts Optio
 // trimmed to the new set only after a successful prune, so an interrupted
 // run never loses track of an object.
 func (a *Applier) applySetRun(ctx context.Context, plan *Plan, opts Options) (*ChangeSet, error) {
-	set, err := a.openApplySet(ctx, *opts.ApplySet)
+	set, err := applyset.Open(ctx, a.Clients, *opts.ApplySet)
 	if err != nil {
 		return nil, err
 	}
 	if opts.ApplySet.Prune && len(plan.Items) == 0 && !opts.ApplySet.AllowEmpty {
-		return nil, &ApplySetError{fmt.Errorf("the input is empty: pruning would delete every member of %s; use --allow-empty to do exactly that", set.parent)}
+		return nil, &applyset.Error{Err: fmt.Errorf("the input is empty: pruning would delete every member of %s; use --allow-empty to do exactly that", set.Parent)}
 	}
-	gks, nss := set.labelMembers(plan)
+	gks, nss := labelMembers(set, plan)
 	dryRun := (&run{opts: opts}).dryRun()
 	if opts.DryRun != DryRunClient {
-		if err := a.writeParent(ctx, set, union(set.currentGKs, gks), union(set.currentNSs, nss), dryRun); err != nil {
-			return nil, &ApplySetError{err}
+		if err := set.WriteParent(ctx, a.Clients.Dynamic, union(set.RecordedGKs, gks), union(set.RecordedNSs, nss), dryRun); err != nil {
+			return nil, &applyset.Error{Err: err}
 		}
 	}
 	cs := a.run(ctx, plan, opts, set)
@@ -84,14 +85,14 @@ func (a *Applier) applySetRun(ctx context.Context, plan *Plan, opts Options) (*C
 	if cs.PruneErr != nil {
 		return cs, nil
 	}
-	pruned, keptGKs, keptNSs, err := a.prune(ctx, set, plan, union(set.currentGKs, gks), union(set.currentNSs, nss), opts)
+	pruned, keptGKs, keptNSs, err := a.prune(ctx, set, plan, union(set.RecordedGKs, gks), union(set.RecordedNSs, nss), opts)
 	cs.Results = append(cs.Results, pruned...)
 	if err != nil {
 		cs.PruneErr = err
 		return cs, nil
 	}
 	if opts.DryRun == DryRunNone && ctx.Err() == nil {
-		if err := a.writeParent(ctx, set, union(gks, keptGKs), union(nss, keptNSs), nil); err != nil {
+		if err := set.WriteParent(ctx, a.Clients.Dynamic, union(gks, keptGKs), union(nss, keptNSs), nil); err != nil {
 			cs.PruneErr = fmt.Errorf("pruned, but trimming the parent failed (the next run trims it): %w", err)
 		}
 	}
@@ -103,7 +104,7 @@ type run struct {
 	a    *Applier
 	opts Options
 
-	set      *applySet // the ApplySet of the run, or nil
+	set      *applyset.Set // the ApplySet of the run, or nil
 	mu       sync.Mutex
 	results  map[*Item]*Result
 	progress func(Result)
@@ -119,7 +120,7 @@ func (a *Applier) Run(ctx context.Context, plan *Plan, opts Options) *ChangeSet 
 	return a.run(ctx, plan, opts, nil)
 }
 
-func (a *Applier) run(ctx context.Context, plan *Plan, opts Options, set *applySet) *ChangeSet {
+func (a *Applier) run(ctx context.Context, plan *Plan, opts Options, set *applyset.Set) *ChangeSet {
 	start := time.Now()
 	r := &run{a: a, opts: opts, results: map[*Item]*Result{}, progress: opts.Progress, set: set}
 	retries := r.traffic().Retries()

@@ -126,11 +126,8 @@ func (r *run) lookup(ctx context.Context, item *Item, snap *snapshot) (live live
 // checkOwnership refuses to write an object that another ApplySet owns,
 // unless the run adopts such objects.
 func (r *run) checkOwnership(labels map[string]string) error {
-	if r.set == nil || r.set.opts.OverwriteOwnership {
+	if r.set == nil {
 		return nil
 	}
-	if owner := r.set.foreignOwner(labels); owner != "" {
-		return fmt.Errorf("%w: it is labelled %s=%s, not this set's %s; use --overwrite-ownership to adopt it", ErrOtherApplySet, ApplySetPartOfLabel, owner, r.set.id)
-	}
-	return nil
+	return r.set.CheckOwner(labels)
 }

@@ -5,7 +5,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/kapply-dev/kapply/apply"
+	"github.com/kapply-dev/kapply/apply/applyset"
 )
 
 // applySetFlags make an apply part of an ApplySet and prune it.
@@ -23,7 +23,7 @@ func applySetFlags() []cli.Flag {
 }
 
 // applySetOptions reads the ApplySet flags; nil when --applyset is not set.
-func applySetOptions(c *cli.Context) (*apply.ApplySetOptions, error) {
+func applySetOptions(c *cli.Context) (*applyset.Options, error) {
 	parent := c.String("applyset")
 	if parent == "" {
 		for _, f := range []string{"prune", "allow-empty", "prune-namespaces", "prune-crds", "max-prune", "overwrite-ownership", "applyset-takeover"} {
@@ -33,7 +33,7 @@ func applySetOptions(c *cli.Context) (*apply.ApplySetOptions, error) {
 		}
 		return nil, nil
 	}
-	return &apply.ApplySetOptions{
+	return &applyset.Options{
 		Parent:             parent,
 		Tooling:            "kapply/" + clientVersion(),
 		Takeover:           c.Bool("applyset-takeover"),

@@ -7,6 +7,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/kapply-dev/kapply/apply"
+	"github.com/kapply-dev/kapply/apply/applyset"
 	"github.com/kapply-dev/kapply/dynamicx"
 	"github.com/kapply-dev/kapply/manifests"
 )
@@ -71,7 +72,7 @@ func runDelete(c *cli.Context, s streams) error {
 	if setName != "" {
 		aopts := apply.DefaultOptions()
 		aopts.DryRun, aopts.Concurrency = opts.DryRun, opts.Concurrency
-		cs, err = applier.DeleteApplySet(ctx, apply.ApplySetOptions{Parent: setName, Tooling: "kapply/" + clientVersion(), Takeover: c.Bool("applyset-takeover")}, aopts)
+		cs, err = applier.DeleteApplySet(ctx, applyset.Options{Parent: setName, Tooling: "kapply/" + clientVersion(), Takeover: c.Bool("applyset-takeover")}, aopts)
 	} else {
 		cs, err = applier.Delete(ctx, objs, opts)
 	}
@@ -82,7 +83,7 @@ func runDelete(c *cli.Context, s streams) error {
 		return withCode(exitTimeout, err)
 	case err != nil:
 		var pe *apply.PlanError
-		var ae *apply.ApplySetError
+		var ae *applyset.Error
 		if errors.As(err, &pe) || errors.As(err, &ae) {
 			return withCode(exitUsage, err)
 		}

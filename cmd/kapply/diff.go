@@ -8,6 +8,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/kapply-dev/kapply/apply"
+	"github.com/kapply-dev/kapply/apply/applyset"
 )
 
 // DiffSchema versions the per-object lines of `diff -o json`; the last
@@ -86,7 +87,7 @@ func runDiff(c *cli.Context, s streams) error {
 		return withCode(exitUsage, err)
 	}
 	if c.String("applyset") != "" {
-		opts.ApplySet = &apply.ApplySetOptions{
+		opts.ApplySet = &applyset.Options{
 			Parent: c.String("applyset"), Tooling: "kapply/" + clientVersion(), Takeover: c.Bool("applyset-takeover"),
 			Prune: c.Bool("prune"), PruneNamespaces: c.Bool("prune-namespaces"), PruneCRDs: c.Bool("prune-crds"),
 		}
@@ -104,7 +105,7 @@ func runDiff(c *cli.Context, s streams) error {
 	ds, err := (&apply.Applier{Clients: clients}).Diff(ctx, objs, opts)
 	if err != nil {
 		var pe *apply.PlanError
-		var ae *apply.ApplySetError
+		var ae *applyset.Error
 		switch {
 		case errors.As(err, &pe) || errors.As(err, &ae):
 			return withCode(exitUsage, err)

@@ -13,14 +13,15 @@ import (
 	"golang.org/x/term"
 	"golang.org/x/text/width"
 
-	"github.com/kapply-dev/kapply/apply"
+	"github.com/kapply-dev/kapply/apply/readiness"
+	"github.com/kapply-dev/kapply/apply/watcher"
 	"github.com/kapply-dev/kapply/dynamicx"
 )
 
 // readinessProgress shows a wait as it goes.
 type readinessProgress interface {
 	// update is called with each change of an object's readiness.
-	update(apply.TargetStatus)
+	update(watcher.TargetStatus)
 	// finish is called once the wait is over.
 	finish()
 }
@@ -28,7 +29,7 @@ type readinessProgress interface {
 // newProgress picks how to show a wait: JSON events on stdout with -o
 // json, a table redrawn in place on a terminal, else one line per change
 // on stderr (CI logs).
-func newProgress(p *printer, targets []apply.Target) readinessProgress {
+func newProgress(p *printer, targets []watcher.Target) readinessProgress {
 	switch {
 	case p.json:
 		return &jsonEvents{enc: json.NewEncoder(p.s.out)}
@@ -40,14 +41,14 @@ func newProgress(p *printer, targets []apply.Target) readinessProgress {
 
 type jsonEvents struct{ enc *json.Encoder }
 
-func (j *jsonEvents) update(ts apply.TargetStatus) {
+func (j *jsonEvents) update(ts watcher.TargetStatus) {
 	_ = j.enc.Encode(readinessJSON(WaitEventSchema, ts))
 }
 func (j *jsonEvents) finish() {}
 
 type lineLog struct{ w io.Writer }
 
-func (l *lineLog) update(ts apply.TargetStatus) {
+func (l *lineLog) update(ts watcher.TargetStatus) {
 	fmt.Fprintf(l.w, "%s: %s: %s\n", ts.Resolved.Ref, ts.State.Label(), ts.Message)
 }
 func (l *lineLog) finish() {}
@@ -62,7 +63,7 @@ type liveTable struct {
 	done  sync.WaitGroup
 
 	mu   sync.Mutex
-	rows []apply.TargetStatus
+	rows []watcher.TargetStatus
 	// drawn is the width, in columns, of each line on screen to redraw
 	// over: at the terminal's current width (it may have shrunk) a line
 	// can take several rows.
@@ -70,11 +71,11 @@ type liveTable struct {
 	finished bool
 }
 
-func newLiveTable(w io.Writer, targets []apply.Target) *liveTable {
+func newLiveTable(w io.Writer, targets []watcher.Target) *liveTable {
 	t := &liveTable{w: w, start: time.Now(), index: map[dynamicx.Ref]int{}, stop: make(chan struct{})}
 	for i, tg := range targets {
 		t.index[tg.Resolved.Ref] = i
-		t.rows = append(t.rows, apply.TargetStatus{Target: tg, Status: apply.Status{State: apply.StateUnknown, Message: "reading"}})
+		t.rows = append(t.rows, watcher.TargetStatus{Target: tg, Status: readiness.Status{State: readiness.StateUnknown, Message: "reading"}})
 	}
 	t.done.Go(func() {
 		tick := time.NewTicker(time.Second)
@@ -92,7 +93,7 @@ func newLiveTable(w io.Writer, targets []apply.Target) *liveTable {
 	return t
 }
 
-func (t *liveTable) update(ts apply.TargetStatus) {
+func (t *liveTable) update(ts watcher.TargetStatus) {
 	t.mu.Lock()
 	if i, ok := t.index[ts.Resolved.Ref]; ok {
 		t.rows[i] = ts
@@ -163,9 +164,9 @@ func (t *liveTable) lines(maxRows int) []string {
 	rows := t.rows
 	more := 0
 	if len(rows) > maxRows {
-		var pending []apply.TargetStatus
+		var pending []watcher.TargetStatus
 		for _, r := range t.rows {
-			if r.State != apply.StateCurrent {
+			if r.State != readiness.StateCurrent {
 				pending = append(pending, r)
 			}
 		}

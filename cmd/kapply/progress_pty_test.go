@@ -12,7 +12,8 @@ import (
 	"github.com/creack/pty"
 	"golang.org/x/text/width"
 
-	"github.com/kapply-dev/kapply/apply"
+	"github.com/kapply-dev/kapply/apply/readiness"
+	"github.com/kapply-dev/kapply/apply/watcher"
 )
 
 // screen is a minimal terminal: printable runes (two columns for wide
@@ -117,14 +118,14 @@ func TestLiveTableRedrawsInPlaceOnATerminal(t *testing.T) {
 
 			prefix := len("  in progress  deployment.apps/x -n ns  ")
 			exact := strings.Repeat("m", cols-prefix)
-			rows := []apply.TargetStatus{
-				targetStatus("x", apply.StateInProgress, exact),                           // exactly the width
-				targetStatus("y", apply.StateInProgress, exact[1:]),                       // one less
-				targetStatus("z", apply.StateInProgress, exact+"m"),                       // one more
-				targetStatus("w", apply.StateInProgress, strings.Repeat("界", cols/2)),     // wide runes
-				targetStatus("v", apply.StateInProgress, "line one\nline two\tand a tab"), // control characters
+			rows := []watcher.TargetStatus{
+				targetStatus("x", readiness.StateInProgress, exact),                           // exactly the width
+				targetStatus("y", readiness.StateInProgress, exact[1:]),                       // one less
+				targetStatus("z", readiness.StateInProgress, exact+"m"),                       // one more
+				targetStatus("w", readiness.StateInProgress, strings.Repeat("界", cols/2)),     // wide runes
+				targetStatus("v", readiness.StateInProgress, "line one\nline two\tand a tab"), // control characters
 			}
-			var targets []apply.Target
+			var targets []watcher.Target
 			for _, r := range rows {
 				targets = append(targets, r.Target)
 			}

@@ -17,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/kapply-dev/kapply/apply"
+	"github.com/kapply-dev/kapply/apply/applyset"
 	"github.com/kapply-dev/kapply/dynamicx"
 	"github.com/kapply-dev/kapply/manifests"
 )
@@ -124,10 +125,10 @@ func TestPruneRemovesExactlyWhatLeftTheInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := parent.GetAnnotations()[apply.ApplySetGKsAnnotation]; got != "ConfigMap,Deployment.apps" {
+	if got := parent.GetAnnotations()[applyset.GKsAnnotation]; got != "ConfigMap,Deployment.apps" {
 		t.Errorf("parent records kinds %q", got)
 	}
-	if got := parent.GetAnnotations()[apply.ApplySetToolingAnnotation]; !strings.HasPrefix(got, "kapply/") {
+	if got := parent.GetAnnotations()[applyset.ToolingAnnotation]; !strings.HasPrefix(got, "kapply/") {
 		t.Errorf("parent tooling %q", got)
 	}
 }
@@ -184,7 +185,7 @@ func TestObjectOfAnotherApplySetIsNotAdopted(t *testing.T) {
 		t.Fatal(stderr)
 	}
 	code, stdout, _ := kapplyIn(t, kc, in, "apply", "-f", "-", "-n", ns, "--applyset", "second", "--prune")
-	firstID := apply.ApplySetID("first", ns, "Secret", "")
+	firstID := applyset.ID("first", ns, "Secret", "")
 	if code != exitFailed || !strings.Contains(stdout, "object belongs to another ApplySet: it is labelled applyset.kubernetes.io/part-of="+firstID) || !strings.Contains(stdout, "--overwrite-ownership") {
 		t.Fatalf("exit %d\n%s", code, stdout)
 	}
@@ -223,7 +224,7 @@ func TestInterruptedRunThenFullRunPrunesCorrectly(t *testing.T) {
 	defer cancel()
 	opts := apply.DefaultOptions()
 	opts.Concurrency = 1
-	opts.ApplySet = &apply.ApplySetOptions{Parent: "app", Tooling: "kapply/test", Prune: true}
+	opts.ApplySet = &applyset.Options{Parent: "app", Tooling: "kapply/test", Prune: true}
 	opts.Progress = func(apply.Result) { cancel() }
 	cs, err := (&apply.Applier{Clients: clients}).Apply(ctx, objs, opts)
 	if err != nil {
@@ -236,7 +237,7 @@ func TestInterruptedRunThenFullRunPrunesCorrectly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := parent.GetAnnotations()[apply.ApplySetGKsAnnotation]; got != "ConfigMap,Deployment.apps,Secret" {
+	if got := parent.GetAnnotations()[applyset.GKsAnnotation]; got != "ConfigMap,Deployment.apps,Secret" {
 		t.Errorf("after the interrupted run the parent records %q, want the superset", got)
 	}
 	if diff := cmp.Diff([]string{"configmap/c1", "configmap/c2", "deployment/a", "deployment/b"}, keys(liveState(t, kc, ns))); diff != "" {
@@ -274,7 +275,7 @@ func TestKubectlApplySetInterop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := parent.GetLabels()[apply.ApplySetParentIDLabel], apply.ApplySetID("kset", ns, "Secret", ""); got != want {
+	if got, want := parent.GetLabels()[applyset.ParentIDLabel], applyset.ID("kset", ns, "Secret", ""); got != want {
 		t.Errorf("kubectl's applyset ID %q, kapply computes %q", got, want)
 	}
 

@@ -7,7 +7,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/kapply-dev/kapply/apply"
+	"github.com/kapply-dev/kapply/apply/readiness"
+	"github.com/kapply-dev/kapply/apply/watcher"
 )
 
 // Schemas of the JSON lines the wait and status commands print. A field
@@ -46,7 +47,7 @@ type jsonReadinessSummary struct {
 	DurationSeconds float64         `json:"durationSeconds,omitempty"`
 }
 
-func readinessJSON(schema string, ts apply.TargetStatus) jsonReadiness {
+func readinessJSON(schema string, ts watcher.TargetStatus) jsonReadiness {
 	r := ts.Resolved.Ref
 	jr := jsonReadiness{
 		Schema:  schema,
@@ -61,18 +62,18 @@ func readinessJSON(schema string, ts apply.TargetStatus) jsonReadiness {
 	return jr
 }
 
-var stateOrder = []apply.State{apply.StateCurrent, apply.StateInProgress, apply.StateFailed, apply.StateNotFound, apply.StateTerminating, apply.StateUnknown}
+var stateOrder = []readiness.State{readiness.StateCurrent, readiness.StateInProgress, readiness.StateFailed, readiness.StateNotFound, readiness.StateTerminating, readiness.StateUnknown}
 
 // countStates is "3 objects: 2 ready, 1 in progress": ready always, the
 // other states when some object is in them.
-func countStates(statuses []apply.TargetStatus) string {
-	counts := map[apply.State]int{}
+func countStates(statuses []watcher.TargetStatus) string {
+	counts := map[readiness.State]int{}
 	for _, ts := range statuses {
 		counts[ts.State]++
 	}
 	var parts []string
 	for _, st := range stateOrder {
-		if n := counts[st]; n > 0 || st == apply.StateCurrent {
+		if n := counts[st]; n > 0 || st == readiness.StateCurrent {
 			parts = append(parts, fmt.Sprintf("%d %s", n, st.Label()))
 		}
 	}
@@ -82,7 +83,7 @@ func countStates(statuses []apply.TargetStatus) string {
 // readinessSummary ends a wait or a status: a count line, or a JSON
 // summary naming every object not ready. The reasons go to stderr with
 // the error, in text mode.
-func (p *printer) readinessSummary(statuses []apply.TargetStatus, result string, took time.Duration) {
+func (p *printer) readinessSummary(statuses []watcher.TargetStatus, result string, took time.Duration) {
 	if !p.json {
 		fmt.Fprintln(p.s.out, countStates(statuses))
 		return
@@ -90,7 +91,7 @@ func (p *printer) readinessSummary(statuses []apply.TargetStatus, result string,
 	sum := jsonReadinessSummary{Schema: ReadinessSummarySchema, Result: result, Total: len(statuses), States: map[string]int{}, DurationSeconds: took.Seconds()}
 	for _, ts := range statuses {
 		sum.States[string(ts.State)]++
-		if ts.State != apply.StateCurrent {
+		if ts.State != readiness.StateCurrent {
 			sum.NotReady = append(sum.NotReady, readinessJSON("", ts))
 		}
 	}
@@ -98,7 +99,7 @@ func (p *printer) readinessSummary(statuses []apply.TargetStatus, result string,
 }
 
 // statusTable prints kapply status: one row per object, in input order.
-func (p *printer) statusTable(statuses []apply.TargetStatus) {
+func (p *printer) statusTable(statuses []watcher.TargetStatus) {
 	if p.json {
 		enc := json.NewEncoder(p.s.out)
 		for _, ts := range statuses {

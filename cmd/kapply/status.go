@@ -6,7 +6,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/kapply-dev/kapply/apply"
+	"github.com/kapply-dev/kapply/apply/readiness"
+	"github.com/kapply-dev/kapply/apply/watcher"
 )
 
 func statusCommand(s streams) *cli.Command {
@@ -32,15 +33,15 @@ func runStatus(c *cli.Context, s streams) error {
 	if err != nil {
 		return err
 	}
-	ready := apply.ReadyOptions{WaitForLoadBalancer: c.Bool("wait-for-load-balancer")}
-	statuses := (&apply.Applier{Clients: clients}).Check(c.Context, targets, ready)
+	ready := readiness.Options{WaitForLoadBalancer: c.Bool("wait-for-load-balancer")}
+	statuses := watcher.Check(c.Context, clients, targets, ready)
 	if c.Context.Err() != nil {
 		return withCode(exitInterrupted, errors.New("interrupted"))
 	}
 	out.statusTable(statuses)
 	notReady := 0
 	for _, ts := range statuses {
-		if ts.State != apply.StateCurrent {
+		if ts.State != readiness.StateCurrent {
 			notReady++
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/kapply-dev/kapply/apply"
+	"github.com/kapply-dev/kapply/apply/watcher"
 	"github.com/kapply-dev/kapply/dynamicx"
 	"github.com/kapply-dev/kapply/manifests"
 )
@@ -23,7 +24,7 @@ func readyFlags() []cli.Flag {
 // waitFlags are the flags of the wait command, and of apply with --wait.
 func waitFlags() []cli.Flag {
 	return concat(
-		&cli.DurationFlag{Name: "timeout", Value: apply.DefaultWaitOptions().Timeout, Usage: "how long to wait for every object to be ready (exit 3 when it passes)"},
+		&cli.DurationFlag{Name: "timeout", Value: watcher.DefaultWaitOptions().Timeout, Usage: "how long to wait for every object to be ready (exit 3 when it passes)"},
 		readyFlags(),
 	)
 }
@@ -61,8 +62,8 @@ func waitCommand(s streams) *cli.Command {
 }
 
 // waitOptions reads the flags of waitFlags.
-func waitOptions(c *cli.Context) (apply.WaitOptions, error) {
-	opts := apply.DefaultWaitOptions()
+func waitOptions(c *cli.Context) (watcher.WaitOptions, error) {
+	opts := watcher.DefaultWaitOptions()
 	opts.Timeout = c.Duration("timeout")
 	opts.Ready.WaitForLoadBalancer = c.Bool("wait-for-load-balancer")
 	return opts, opts.Validate()
@@ -70,7 +71,7 @@ func waitOptions(c *cli.Context) (apply.WaitOptions, error) {
 
 // applyWaitOptions reads --wait and its flags for apply: nil without
 // --wait.
-func applyWaitOptions(c *cli.Context, opts apply.Options) (*apply.WaitOptions, error) {
+func applyWaitOptions(c *cli.Context, opts apply.Options) (*watcher.WaitOptions, error) {
 	if !c.Bool("wait") {
 		if c.IsSet("timeout") || c.IsSet("wait-for-load-balancer") {
 			return nil, errors.New("--timeout and --wait-for-load-balancer need --wait")
@@ -103,7 +104,7 @@ func runWait(c *cli.Context, s streams) error {
 // waitAfterApply waits for the objects just applied, when --wait was
 // given. The bundle is planned again: its CRDs are established by now, so
 // the kinds they define resolve like any other.
-func waitAfterApply(ctx context.Context, out *printer, clients *dynamicx.Clients, objs []manifests.Object, opts *apply.WaitOptions) error {
+func waitAfterApply(ctx context.Context, out *printer, clients *dynamicx.Clients, objs []manifests.Object, opts *watcher.WaitOptions) error {
 	if opts == nil {
 		return nil
 	}
@@ -116,14 +117,14 @@ func waitAfterApply(ctx context.Context, out *printer, clients *dynamicx.Clients
 
 // waitFor runs the wait with progress on the printer's streams, prints the
 // summary and maps the outcome to an exit code.
-func waitFor(ctx context.Context, out *printer, clients *dynamicx.Clients, targets []apply.Target, opts apply.WaitOptions) error {
+func waitFor(ctx context.Context, out *printer, clients *dynamicx.Clients, targets []watcher.Target, opts watcher.WaitOptions) error {
 	start := time.Now()
 	progress := newProgress(out, targets)
 	opts.Progress = progress.update
-	statuses, err := (&apply.Applier{Clients: clients}).Wait(ctx, targets, opts)
+	statuses, err := watcher.Wait(ctx, clients, targets, opts)
 	progress.finish()
-	var te *apply.TimeoutError
-	var fe *apply.FailedError
+	var te *watcher.TimeoutError
+	var fe *watcher.FailedError
 	result := "ready"
 	switch {
 	case err == nil:
@@ -131,7 +132,7 @@ func waitFor(ctx context.Context, out *printer, clients *dynamicx.Clients, targe
 		result, err = "timeout", withCode(exitTimeout, err)
 	case errors.As(err, &fe):
 		result, err = "failed", withCode(exitFailed, err)
-	case errors.Is(err, apply.ErrWaitInterrupted):
+	case errors.Is(err, watcher.ErrWaitInterrupted):
 		result, err = "interrupted", withCode(exitInterrupted, err)
 	default:
 		return withCode(exitUsage, err) // invalid options
@@ -142,7 +143,7 @@ func waitFor(ctx context.Context, out *printer, clients *dynamicx.Clients, targe
 
 // loadTargets reads the manifests, connects and resolves every object
 // without writing anything. Errors carry their exit code.
-func loadTargets(c *cli.Context, s streams) (*dynamicx.Clients, []apply.Target, error) {
+func loadTargets(c *cli.Context, s streams) (*dynamicx.Clients, []watcher.Target, error) {
 	objs, err := readInput(c, s)
 	if err != nil {
 		return nil, nil, err

@@ -7,7 +7,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/kapply-dev/kapply/apply"
+	"github.com/kapply-dev/kapply/apply/readiness"
+	"github.com/kapply-dev/kapply/apply/watcher"
 	"github.com/kapply-dev/kapply/dynamicx"
 )
 
@@ -35,24 +36,24 @@ func TestWaitFlagsAreValidatedFirst(t *testing.T) {
 	}
 }
 
-func targetStatus(name string, state apply.State, msg string) apply.TargetStatus {
-	return apply.TargetStatus{
-		Target: apply.Target{Resolved: dynamicx.Resolved{Ref: dynamicx.Ref{Group: "apps", Kind: "Deployment", Namespace: "ns", Name: name}}},
-		Status: apply.Status{State: state, Message: msg},
+func targetStatus(name string, state readiness.State, msg string) watcher.TargetStatus {
+	return watcher.TargetStatus{
+		Target: watcher.Target{Resolved: dynamicx.Resolved{Ref: dynamicx.Ref{Group: "apps", Kind: "Deployment", Namespace: "ns", Name: name}}},
+		Status: readiness.Status{State: state, Message: msg},
 	}
 }
 
 func TestCountStates(t *testing.T) {
 	tests := []struct {
 		name     string
-		statuses []apply.TargetStatus
+		statuses []watcher.TargetStatus
 		want     string
 	}{
 		{name: "none", want: "0 objects: 0 ready"},
-		{name: "all ready", statuses: []apply.TargetStatus{targetStatus("a", apply.StateCurrent, ""), targetStatus("b", apply.StateCurrent, "")}, want: "2 objects: 2 ready"},
+		{name: "all ready", statuses: []watcher.TargetStatus{targetStatus("a", readiness.StateCurrent, ""), targetStatus("b", readiness.StateCurrent, "")}, want: "2 objects: 2 ready"},
 		{
 			name:     "mixed, in a fixed order",
-			statuses: []apply.TargetStatus{targetStatus("a", apply.StateNotFound, ""), targetStatus("b", apply.StateFailed, ""), targetStatus("c", apply.StateInProgress, "")},
+			statuses: []watcher.TargetStatus{targetStatus("a", readiness.StateNotFound, ""), targetStatus("b", readiness.StateFailed, ""), targetStatus("c", readiness.StateInProgress, "")},
 			want:     "3 objects: 0 ready, 1 in progress, 1 failed, 1 not found",
 		},
 	}
@@ -68,11 +69,11 @@ func TestCountStates(t *testing.T) {
 // The live table shows every row when they fit, else those not ready
 // first; its lines never wrap, so that redrawing over them is exact.
 func TestLiveTableRows(t *testing.T) {
-	table := &liveTable{rows: []apply.TargetStatus{
-		targetStatus("a", apply.StateCurrent, "rolled out, 1/1 available"),
-		targetStatus("b", apply.StateInProgress, "0/1 updated"),
-		targetStatus("c", apply.StateCurrent, "rolled out, 1/1 available"),
-		targetStatus("d", apply.StateFailed, "ProgressDeadlineExceeded"),
+	table := &liveTable{rows: []watcher.TargetStatus{
+		targetStatus("a", readiness.StateCurrent, "rolled out, 1/1 available"),
+		targetStatus("b", readiness.StateInProgress, "0/1 updated"),
+		targetStatus("c", readiness.StateCurrent, "rolled out, 1/1 available"),
+		targetStatus("d", readiness.StateFailed, "ProgressDeadlineExceeded"),
 	}}
 	// lines[0] is the header, with the time spent.
 	all := table.lines(10)
@@ -101,8 +102,8 @@ func TestLiveTableRows(t *testing.T) {
 func TestLineLogIsOneLinePerChange(t *testing.T) {
 	var buf bytes.Buffer
 	l := &lineLog{w: &buf}
-	l.update(targetStatus("web", apply.StateInProgress, "0/2 updated, 0/2 ready, 0/2 available"))
-	l.update(targetStatus("web", apply.StateCurrent, "rolled out, 2/2 available"))
+	l.update(targetStatus("web", readiness.StateInProgress, "0/2 updated, 0/2 ready, 0/2 available"))
+	l.update(targetStatus("web", readiness.StateCurrent, "rolled out, 2/2 available"))
 	want := "deployment.apps/web -n ns: in progress: 0/2 updated, 0/2 ready, 0/2 available\n" +
 		"deployment.apps/web -n ns: ready: rolled out, 2/2 available\n"
 	if got := buf.String(); got != want {

@@ -1,4 +1,4 @@
-package apply
+package watcher
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kapply-dev/kapply/apply/readiness"
 	"github.com/kapply-dev/kapply/dynamicx"
 	"github.com/kapply-dev/kapply/manifests"
 )
@@ -19,19 +20,10 @@ type Target struct {
 	Source   manifests.Source
 }
 
-// TargetsOf returns the objects of a plan as targets, in input order.
-func TargetsOf(plan *Plan) []Target {
-	targets := make([]Target, len(plan.Items))
-	for i, item := range plan.Items {
-		targets[i] = Target{Resolved: item.Resolved, Source: item.Source}
-	}
-	return targets
-}
-
 // TargetStatus is a target with its readiness.
 type TargetStatus struct {
 	Target
-	Status
+	readiness.Status
 }
 
 // String is "SOURCE: REF: state: message", as reports print it.
@@ -44,7 +36,7 @@ type WaitOptions struct {
 	// Timeout bounds the whole wait.
 	Timeout time.Duration
 	// Ready adjusts what ready means.
-	Ready ReadyOptions
+	Ready readiness.Options
 	// Progress, when set, is called with a target's status once it is
 	// first read and each time its state or message changes. Calls are
 	// serialised: they are made from the goroutine that called Wait.
@@ -100,7 +92,7 @@ func listStatuses(list []TargetStatus) string {
 	return b.String()
 }
 
-// Wait watches targets until every one is Current, and returns their last
+// Wait watches targets, through clients, until every one is Current, and returns their last
 // statuses. It fails fast with a *FailedError when one is Failed, returns
 // a *TimeoutError naming those not ready when opts.Timeout passes, and an
 // error wrapping ErrWaitInterrupted when ctx is cancelled.
@@ -110,13 +102,13 @@ func listStatuses(list []TargetStatus) string {
 // here otherwise. A watch that ends is reopened from its last
 // resourceVersion; one that expired, or failed, is reopened with a fresh
 // list after a backoff.
-func (a *Applier) Wait(ctx context.Context, targets []Target, opts WaitOptions) ([]TargetStatus, error) {
+func Wait(ctx context.Context, clients *dynamicx.Clients, targets []Target, opts WaitOptions) ([]TargetStatus, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
 	statuses := make([]TargetStatus, len(targets))
 	for i, t := range targets {
-		statuses[i] = TargetStatus{Target: t, Status: Status{State: StateUnknown, Message: "not read yet"}}
+		statuses[i] = TargetStatus{Target: t, Status: readiness.Status{State: readiness.StateUnknown, Message: "not read yet"}}
 	}
 	if len(targets) == 0 {
 		return statuses, nil
@@ -124,7 +116,7 @@ func (a *Applier) Wait(ctx context.Context, targets []Target, opts WaitOptions) 
 	wctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	obs := make(chan []observation)
 	var wg sync.WaitGroup
-	w := &watcher{clients: a.Clients, ready: opts.Ready}
+	w := &groupWatcher{clients: clients, ready: opts.Ready}
 	for _, g := range groupTargets(targets) {
 		wg.Go(func() { w.run(wctx, g, obs) })
 	}
@@ -151,7 +143,7 @@ func (a *Applier) Wait(ctx context.Context, targets []Target, opts WaitOptions) 
 					opts.Progress(statuses[o.idx])
 				}
 			}
-			if failed := withState(statuses, StateFailed); len(failed) > 0 {
+			if failed := withState(statuses, readiness.StateFailed); len(failed) > 0 {
 				return statuses, &FailedError{Total: len(targets), Failed: failed}
 			}
 			if known == len(targets) && len(notReady(statuses)) == 0 {
@@ -166,14 +158,14 @@ func (a *Applier) Wait(ctx context.Context, targets []Target, opts WaitOptions) 
 	}
 }
 
-func sameStatus(a, b Status) bool {
+func sameStatus(a, b readiness.Status) bool {
 	if a.State != b.State || a.Message != b.Message || (a.Pods == nil) != (b.Pods == nil) {
 		return false
 	}
 	return a.Pods == nil || *a.Pods == *b.Pods
 }
 
-func withState(statuses []TargetStatus, s State) []TargetStatus {
+func withState(statuses []TargetStatus, s readiness.State) []TargetStatus {
 	var out []TargetStatus
 	for _, ts := range statuses {
 		if ts.State == s {
@@ -186,7 +178,7 @@ func withState(statuses []TargetStatus, s State) []TargetStatus {
 func notReady(statuses []TargetStatus) []TargetStatus {
 	var out []TargetStatus
 	for _, ts := range statuses {
-		if ts.State != StateCurrent {
+		if ts.State != readiness.StateCurrent {
 			out = append(out, ts)
 		}
 	}

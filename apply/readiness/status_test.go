@@ -1,4 +1,4 @@
-package apply
+package readiness
 
 import (
 	"testing"
@@ -349,7 +349,7 @@ func TestComputeOtherKinds(t *testing.T) {
 }
 
 func TestComputeLoadBalancers(t *testing.T) {
-	opts := ReadyOptions{WaitForLoadBalancer: true}
+	opts := Options{WaitForLoadBalancer: true}
 	tests := []struct {
 		name string
 		obj  string

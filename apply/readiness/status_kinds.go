@@ -1,4 +1,4 @@
-package apply
+package readiness
 
 import (
 	"fmt"
@@ -66,7 +66,7 @@ func apiServiceStatus(conds []condition) Status {
 
 // serviceStatus: a Service works once it exists; only with
 // WaitForLoadBalancer does a LoadBalancer Service wait for its address.
-func serviceStatus(u *unstructured.Unstructured, opts ReadyOptions) Status {
+func serviceStatus(u *unstructured.Unstructured, opts Options) Status {
 	if !opts.WaitForLoadBalancer || stringAt(u, "spec", "type") != "LoadBalancer" {
 		return Status{State: StateCurrent, Message: "exists"}
 	}
@@ -75,7 +75,7 @@ func serviceStatus(u *unstructured.Unstructured, opts ReadyOptions) Status {
 
 // ingressStatus: as a Service; with WaitForLoadBalancer it waits for the
 // ingress controller to publish an address.
-func ingressStatus(u *unstructured.Unstructured, opts ReadyOptions) Status {
+func ingressStatus(u *unstructured.Unstructured, opts Options) Status {
 	if !opts.WaitForLoadBalancer {
 		return Status{State: StateCurrent, Message: "exists"}
 	}

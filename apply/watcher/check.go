@@ -1,22 +1,26 @@
-package apply
+package watcher
 
 import (
 	"context"
 	"sync"
+
+	"github.com/kapply-dev/kapply/apply/readiness"
+	"github.com/kapply-dev/kapply/dynamicx"
 )
 
 // checkConcurrency bounds the lists Check runs in parallel.
 const checkConcurrency = 8
 
-// Check reads every target once and returns its readiness, in the order of
-// targets: one list per resource and namespace. A target that could not
-// be read is Unknown, with the reason in its message.
-func (a *Applier) Check(ctx context.Context, targets []Target, opts ReadyOptions) []TargetStatus {
+// Check reads every target once, through clients, and returns its
+// readiness, in the order of targets: one list per resource and
+// namespace. A target that could not be read is Unknown, with the reason
+// in its message.
+func Check(ctx context.Context, clients *dynamicx.Clients, targets []Target, opts readiness.Options) []TargetStatus {
 	statuses := make([]TargetStatus, len(targets))
 	for i, t := range targets {
 		statuses[i] = TargetStatus{Target: t}
 	}
-	w := &watcher{clients: a.Clients, ready: opts}
+	w := &groupWatcher{clients: clients, ready: opts}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, checkConcurrency)

@@ -1,4 +1,4 @@
-package apply
+package render
 
 import (
 	"encoding/json"
@@ -38,9 +38,9 @@ var contentAnnotations = map[string]bool{
 	"kapp.k14s.io/original":                            true,
 }
 
-// diffable returns a copy of u's content without server noise, for
+// Diffable returns a copy of u's content without server noise, for
 // comparing and showing; nil for nil.
-func diffable(u *unstructured.Unstructured) map[string]any {
+func Diffable(u *unstructured.Unstructured) map[string]any {
 	if u == nil {
 		return nil
 	}

@@ -1,4 +1,4 @@
-package apply
+package render
 
 import (
 	"encoding/base64"
@@ -103,11 +103,11 @@ func TestDiffableLeavesOutServerNoise(t *testing.T) {
 		"metadata": map[string]any{"name": "c", "namespace": "n", "labels": map[string]any{"a": "b"}},
 		"data":     map[string]any{"k": "v"},
 	}
-	if diff := cmp.Diff(want, diffable(u)); diff != "" {
-		t.Errorf("diffable mismatch (-want +got):\n%s", diff)
+	if diff := cmp.Diff(want, Diffable(u)); diff != "" {
+		t.Errorf("Diffable mismatch (-want +got):\n%s", diff)
 	}
 	if _, ok := u.Object["status"]; !ok {
-		t.Error("diffable changed its input")
+		t.Error("Diffable changed its input")
 	}
 }
 
@@ -116,12 +116,12 @@ func TestDiffableLeavesOutServerNoise(t *testing.T) {
 func TestRenderSecretShowsNoValue(t *testing.T) {
 	const marker = "s3cr3t-marker-render"
 	b64 := base64.StdEncoding.EncodeToString([]byte(marker))
-	item := &Item{Resolved: dynamicx.Resolved{Ref: dynamicx.Ref{Kind: "Secret", Namespace: "ns", Name: "creds"}}}
+	ref := dynamicx.Ref{Kind: "Secret", Namespace: "ns", Name: "creds"}
 	live := map[string]any{"apiVersion": "v1", "kind": "Secret", "metadata": map[string]any{"name": "creds"},
 		"data": map[string]any{"password": base64.StdEncoding.EncodeToString([]byte("old")), "kept": b64}}
 	merged := map[string]any{"apiVersion": "v1", "kind": "Secret", "metadata": map[string]any{"name": "creds"},
 		"data": map[string]any{"password": b64, "kept": b64, "token": b64}, "stringData": map[string]any{"x": marker}}
-	got, err := render(item, live, merged)
+	got, err := Diff(ref.GroupKind(), ref.String(), live, merged)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,12 +154,12 @@ func TestRedactor(t *testing.T) {
 	secret := &unstructured.Unstructured{Object: map[string]any{
 		"data": map[string]any{"a": b64, "short": "eA=="}, "stringData": map[string]any{"b": "plain-value", "c": "ab"},
 	}}
-	r := newRedactor(secretGK, secret, nil)
+	r := NewRedactor(secretGK, secret, nil)
 	msg := "bad: " + value + " / " + b64 + " / plain-value / ab / " + base64.StdEncoding.EncodeToString([]byte("plain-value"))
-	if got, want := r.redact(msg), "bad: *** / *** / *** / ab / ***"; got != want {
+	if got, want := r.Redact(msg), "bad: *** / *** / *** / ab / ***"; got != want {
 		t.Errorf("redact = %q, want %q", got, want)
 	}
-	if r := newRedactor(schema.GroupKind{Kind: "ConfigMap"}, secret); r.redact(msg) != msg {
+	if r := NewRedactor(schema.GroupKind{Kind: "ConfigMap"}, secret); r.Redact(msg) != msg {
 		t.Error("a ConfigMap's message was changed")
 	}
 }

@@ -1,4 +1,4 @@
-package apply
+package render
 
 import (
 	"encoding/base64"
@@ -16,26 +16,26 @@ import (
 // shorter strings are too likely to match ordinary words of the message.
 const minRedactLen = 4
 
-// redactor removes a Secret's values from text the server sent back
+// Redactor removes a Secret's values from text the server sent back
 // (errors, warnings), in every form they may take there: as written,
 // base64-encoded and decoded, and quoted as Go or JSON quote them. The
 // server does echo values: server-side apply's type check prints the
 // value at fault (`.stringData.k: expected string, got
 // &value.valueUnstructured{Value:[]interface {}{"..."}}`, measured on
 // Kubernetes 1.37), and such a message must not carry it further.
-type redactor struct {
+type Redactor struct {
 	values []string
 }
 
-// newRedactor collects the values of the objects' data and stringData,
+// NewRedactor collects the values of the objects' data and stringData,
 // down to every string and number of a value that is not a string (the
 // server refuses those, quoting them); it returns nil for anything but a
 // Secret.
-func newRedactor(gk schema.GroupKind, objs ...*unstructured.Unstructured) *redactor {
+func NewRedactor(gk schema.GroupKind, objs ...*unstructured.Unstructured) *Redactor {
 	if gk != secretGK {
 		return nil
 	}
-	r := &redactor{}
+	r := &Redactor{}
 	seen := map[string]bool{}
 	add := func(s string) {
 		if len(s) >= minRedactLen && !seen[s] {
@@ -87,7 +87,9 @@ func eachLeaf(v any, f func(string)) {
 	}
 }
 
-func (r *redactor) redact(s string) string {
+// Redact returns s with every value of the Secret replaced by MaskedValue.
+// A nil Redactor (not a Secret) returns s as it is.
+func (r *Redactor) Redact(s string) string {
 	if r == nil {
 		return s
 	}
@@ -97,14 +99,14 @@ func (r *redactor) redact(s string) string {
 	return s
 }
 
-// redactErr returns err, or an error with the same chain whose message
-// has the values removed when it held any.
-func (r *redactor) redactErr(err error) error {
+// Err returns err, or an error with the same chain whose message has the
+// values removed when it held any.
+func (r *Redactor) Err(err error) error {
 	if r == nil || err == nil {
 		return err
 	}
 	msg := err.Error()
-	if red := r.redact(msg); red != msg {
+	if red := r.Redact(msg); red != msg {
 		return &redactedError{msg: red, err: err}
 	}
 	return err
@@ -119,19 +121,3 @@ type redactedError struct {
 
 func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Unwrap() error { return e.err }
-
-// redactResult removes, when the item is a Secret, its values from the
-// error and the warnings of its result: whatever the mode (apply, update,
-// create), what the server says about a Secret reaches the output only
-// through here.
-func redactResult(item *Item, res Result) Result {
-	red := newRedactor(item.Resolved.Ref.GroupKind(), item.Object)
-	if red == nil {
-		return res
-	}
-	res.Err = red.redactErr(res.Err)
-	for i, w := range res.Warnings {
-		res.Warnings[i] = red.redact(w)
-	}
-	return res
-}

@@ -1,4 +1,4 @@
-package apply
+package watcher
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/watch"
 
+	"github.com/kapply-dev/kapply/apply/readiness"
 	"github.com/kapply-dev/kapply/dynamicx"
 )
 
@@ -40,7 +41,7 @@ type watchGroup struct {
 // observation is a target's status as last read.
 type observation struct {
 	idx    int
-	status Status
+	status readiness.Status
 }
 
 // groupTargets groups targets by resource and namespace, in a stable order.
@@ -95,17 +96,17 @@ func (g *watchGroup) listOptions() metav1.ListOptions {
 }
 
 // observe returns the status of the targets named like obj (nil: deleted).
-func (g *watchGroup) observe(name string, obj *unstructured.Unstructured, ready ReadyOptions) []observation {
+func (g *watchGroup) observe(name string, obj *unstructured.Unstructured, ready readiness.Options) []observation {
 	var out []observation
 	for _, idx := range g.byName[name] {
-		out = append(out, observation{idx: idx, status: ComputeWith(obj, ready)})
+		out = append(out, observation{idx: idx, status: readiness.ComputeWith(obj, ready)})
 	}
 	return out
 }
 
 // observeList returns the status of every target from a full list: those
 // not in it do not exist.
-func (g *watchGroup) observeList(objs []*unstructured.Unstructured, ready ReadyOptions) []observation {
+func (g *watchGroup) observeList(objs []*unstructured.Unstructured, ready readiness.Options) []observation {
 	found := map[string]*unstructured.Unstructured{}
 	for _, o := range objs {
 		if _, ok := g.byName[o.GetName()]; ok {
@@ -122,11 +123,11 @@ func (g *watchGroup) observeList(objs []*unstructured.Unstructured, ready ReadyO
 // unreadable gives every target of the group the error that kept it from
 // being read.
 func (g *watchGroup) unreadable(err error) []observation {
-	st := Status{State: StateUnknown, Message: fmt.Sprintf("cannot read: %v", err)}
+	st := readiness.Status{State: readiness.StateUnknown, Message: fmt.Sprintf("cannot read: %v", err)}
 	if apierrors.IsNotFound(err) {
 		// The resource itself is not served: its CRD is missing or not
 		// yet established.
-		st = Status{State: StateNotFound, Message: fmt.Sprintf("the server does not serve %s", g.gvr.GroupResource())}
+		st = readiness.Status{State: readiness.StateNotFound, Message: fmt.Sprintf("the server does not serve %s", g.gvr.GroupResource())}
 	}
 	var out []observation
 	for _, idxs := range g.byName {
@@ -137,10 +138,10 @@ func (g *watchGroup) unreadable(err error) []observation {
 	return out
 }
 
-// watcher reads groups of targets and reports what it sees.
-type watcher struct {
+// groupWatcher reads groups of targets and reports what it sees.
+type groupWatcher struct {
 	clients *dynamicx.Clients
-	ready   ReadyOptions
+	ready   readiness.Options
 	// serverTimeout and watchEnded are for tests: the server ends each
 	// watch after serverTimeout seconds, and watchEnded is told.
 	serverTimeout *int64
@@ -149,7 +150,7 @@ type watcher struct {
 
 // run lists the group, then watches it from the list's resourceVersion,
 // sending each status it computes on out, until ctx ends.
-func (w *watcher) run(ctx context.Context, g *watchGroup, out chan<- []observation) {
+func (w *groupWatcher) run(ctx context.Context, g *watchGroup, out chan<- []observation) {
 	delay := retryMin
 	backoff := func() {
 		t := time.NewTimer(delay)
@@ -190,7 +191,7 @@ func (w *watcher) run(ctx context.Context, g *watchGroup, out chan<- []observati
 // follow watches the group from rv until the watch ends, and returns the
 // resourceVersion to watch from next: "" means list again first (the
 // watch could not be opened, expired or reported an error).
-func (w *watcher) follow(ctx context.Context, g *watchGroup, rv string, out chan<- []observation) (string, error) {
+func (w *groupWatcher) follow(ctx context.Context, g *watchGroup, rv string, out chan<- []observation) (string, error) {
 	opts := g.listOptions()
 	opts.ResourceVersion = rv
 	opts.AllowWatchBookmarks = true
@@ -240,7 +241,7 @@ func (w *watcher) follow(ctx context.Context, g *watchGroup, rv string, out chan
 }
 
 // list reads the group's objects and the resourceVersion to watch from.
-func (w *watcher) list(ctx context.Context, g *watchGroup) ([]*unstructured.Unstructured, string, error) {
+func (w *groupWatcher) list(ctx context.Context, g *watchGroup) ([]*unstructured.Unstructured, string, error) {
 	opts := g.listOptions()
 	if g.metadataOnly {
 		list, err := w.clients.Metadata.Resource(g.gvr).Namespace(g.namespace).List(ctx, opts)

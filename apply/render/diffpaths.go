@@ -1,4 +1,4 @@
-package apply
+package render
 
 import (
 	"reflect"
@@ -7,12 +7,12 @@ import (
 	"strconv"
 )
 
-// changedPaths lists where two versions of an object differ, as field
+// ChangedPaths lists where two versions of an object differ, as field
 // paths (`spec.replicas`, `metadata.labels.app`,
 // `spec.template.spec.containers[0].image`, `data["tls.crt"]`): the
 // deepest field that changed, or the field added or removed as a whole.
 // Paths are sorted by the keys along them; they never carry values.
-func changedPaths(live, merged map[string]any) []string {
+func ChangedPaths(live, merged map[string]any) []string {
 	var out []string
 	walkChanges("", live, merged, &out)
 	return out

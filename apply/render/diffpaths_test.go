@@ -1,4 +1,4 @@
-package apply
+package render
 
 import (
 	"testing"
@@ -51,8 +51,8 @@ func TestChangedPaths(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if diff := cmp.Diff(tc.want, changedPaths(tc.live, tc.merged)); diff != "" {
-				t.Errorf("changedPaths mismatch (-want +got):\n%s", diff)
+			if diff := cmp.Diff(tc.want, ChangedPaths(tc.live, tc.merged)); diff != "" {
+				t.Errorf("ChangedPaths mismatch (-want +got):\n%s", diff)
 			}
 		})
 	}

@@ -1,4 +1,4 @@
-package apply
+package readiness
 
 import (
 	"fmt"
@@ -65,8 +65,8 @@ type PodCount struct {
 // String is "READY/DESIRED ready", as the status table shows it.
 func (p PodCount) String() string { return fmt.Sprintf("%d/%d ready", p.Ready, p.Desired) }
 
-// ReadyOptions adjusts what ready means.
-type ReadyOptions struct {
+// Options adjusts what ready means.
+type Options struct {
 	// WaitForLoadBalancer makes a Service of type LoadBalancer, and an
 	// Ingress, ready only once status.loadBalancer.ingress has an address.
 	// Off by default: clusters without a load-balancer controller never
@@ -77,7 +77,7 @@ type ReadyOptions struct {
 // Compute returns the readiness of a live object with the default
 // options. A nil object is NotFound.
 func Compute(u *unstructured.Unstructured) Status {
-	return ComputeWith(u, ReadyOptions{})
+	return ComputeWith(u, Options{})
 }
 
 // ComputeWith returns the readiness of a live object. It is a pure
@@ -89,7 +89,7 @@ func Compute(u *unstructured.Unstructured) Status {
 // Stalled (failed) and Reconciling (in progress); then the rule of the
 // kind. Kinds without a rule, custom resources among them, are ready once
 // they exist, unless a Ready condition says otherwise.
-func ComputeWith(u *unstructured.Unstructured, opts ReadyOptions) Status {
+func ComputeWith(u *unstructured.Unstructured, opts Options) Status {
 	if u == nil {
 		return Status{State: StateNotFound, Message: "does not exist"}
 	}
@@ -122,9 +122,9 @@ func ComputeWith(u *unstructured.Unstructured, opts ReadyOptions) Status {
 		return podStatus(u, conds)
 	case schema.GroupKind{Kind: "PersistentVolumeClaim"}:
 		return pvcStatus(u)
-	case crdGK:
+	case schema.GroupKind{Group: "apiextensions.k8s.io", Kind: "CustomResourceDefinition"}:
 		return crdStatus(conds)
-	case namespaceGK:
+	case schema.GroupKind{Kind: "Namespace"}:
 		return namespaceStatus(u)
 	case schema.GroupKind{Group: "apiregistration.k8s.io", Kind: "APIService"}:
 		return apiServiceStatus(conds)
