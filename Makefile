@@ -17,7 +17,7 @@ KUBE_MINOR   := $(word 2,$(subst ., ,$(KUBE_VERSION)))
 KUBE_LDFLAGS := $(foreach p,k8s.io/component-base/version k8s.io/client-go/pkg/version,-X $(p).gitVersion=$(KUBE_VERSION) -X $(p).gitMajor=1 -X $(p).gitMinor=$(KUBE_MINOR))
 # Go test timeout for the whole suite against the local cluster.
 TEST_TIMEOUT ?= 30m
-# How long `make fuzz` fuzzes the manifest decoder.
+# How long `make fuzz` runs each of the manifest decoder's fuzz targets.
 FUZZ_TIME ?= 20s
 
 .PHONY: all build devcluster test unit e2e devcluster-test demo demo-down lint fuzz bench clean
@@ -41,12 +41,15 @@ test: build devcluster lint fuzz devcluster-test
 		env KAPPLY_BIN=$(BIN)/kapply DEVCLUSTER_BIN=$(BIN)/devcluster \
 		$(GO) test -tags e2e -count=1 -timeout $(TEST_TIMEOUT) ./...
 
-# A short run of the decoder's fuzz target. New interesting inputs stay in
-# the Go build cache; only a failing input is written to the tree, to
-# manifests/testdata/fuzz/FuzzDecode/, where every go test replays it: commit
-# it with the fix.
+# A short run of each of the decoder's fuzz targets: FuzzDecode (no panic,
+# errors located) and FuzzDecodeKubectl (the same objects as kubectl's
+# decoder, issue 18). New interesting inputs stay in the Go build cache;
+# only a failing input is written to the tree, to
+# manifests/testdata/fuzz/TARGET/, where every go test replays it: commit it
+# with the fix.
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZ_TIME) ./manifests/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeKubectl$$' -fuzztime $(FUZZ_TIME) ./manifests/
 
 # Unit tests only: no cluster needed.
 unit:

@@ -1,14 +1,9 @@
 package manifests
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
-	"strings"
-
-	"go.yaml.in/yaml/v4"
 )
 
 // MaxDocumentBytes is the size above which a document is refused: the API
@@ -51,21 +46,37 @@ func Decode(path string, data []byte) ([]Object, error) {
 	return objs, nil
 }
 
+// decodeOptions are settings for tests only.
+type decodeOptions struct {
+	// kubectlKeys spells plain mapping keys as kubectl does ("on:" becomes
+	// "true"), so that the differential test can compare objects exactly.
+	kubectlKeys bool
+}
+
 func decode(path string, data []byte) ([]decoded, error) {
-	text, terr := toText(data)
+	return decodeWith(path, data, decodeOptions{})
+}
+
+func decodeWith(path string, data []byte, opts decodeOptions) ([]decoded, error) {
+	text, bom, terr := toText(data)
 	if terr != nil {
 		return nil, textFailure(path, text, terr)
 	}
+	ix := newLineIndex(text)
 	var docs []parsedDoc
 	var errs []error
-	if looksLikeJSON(text) {
-		if spans, ok := splitJSON(text); ok {
-			docs, errs = parseJSON(path, text, spans)
-		} else {
-			docs, errs = parseYAML(path, text)
+	yamlFrom, jsonDocs := 0, 0
+	if !bom && looksLikeJSON(text) {
+		spans, from, fail := splitJSON(text)
+		if fail != nil {
+			return nil, textFailure(path, text, fail)
 		}
-	} else {
-		docs, errs = parseYAML(path, text)
+		docs, errs = parseJSON(path, text, ix, spans)
+		yamlFrom, jsonDocs = from, len(spans)
+	}
+	if yamlFrom < len(text) || jsonDocs == 0 {
+		ydocs, yerrs := parseYAML(path, text, ix, yamlFrom, jsonDocs, bom, opts)
+		docs, errs = append(docs, ydocs...), append(errs, yerrs...)
 	}
 	var out []decoded
 	for _, d := range docs {
@@ -104,16 +115,18 @@ func sortByPosition(errs []error) {
 }
 
 // textFailure locates an encoding problem: the document it is in, and its
-// line and column.
+// line and column. The input is refused as unsafe: kubectl may read it (JSON
+// takes invalid UTF-8 and DEL), but not as the text the user sees.
 func textFailure(path string, text []byte, e *textError) error {
 	doc := 1
-	for _, c := range splitDocuments(text) {
+	ix := newLineIndex(text)
+	for _, c := range splitDocuments(text, ix, 0) {
 		if c.off <= e.off {
 			doc = c.doc
 		}
 	}
-	at := newLineIndex(text).pos(text, min(e.off, len(text)))
-	return &DecodeError{Source: Source{Path: path, Doc: doc}, Line: at.line, Col: at.col, Err: errors.New(e.msg)}
+	at := ix.pos(text, min(e.off, len(text)))
+	return &DecodeError{Source: Source{Path: path, Doc: doc}, Line: at.line, Col: at.col, Err: refused(refusedUnsafe, "%s", e.msg)}
 }
 
 func docError(path string, doc int, start mark, e *posError) *DecodeError {
@@ -135,29 +148,54 @@ func asPosError(err error, at mark) *posError {
 	return &posError{at, err}
 }
 
-func tooLarge(size int) error {
-	return fmt.Errorf("document is %d bytes, over the limit of %d (3 MiB) for one Kubernetes API request", size, MaxDocumentBytes)
+func tooLarge(size int) string {
+	return fmt.Sprintf("document is %d bytes, over the limit of %d (3 MiB) for one Kubernetes API request", size, MaxDocumentBytes)
 }
 
-func parseYAML(path string, text []byte) ([]parsedDoc, []error) {
+// parseYAML parses the YAML part of an input, from byte from on, numbering
+// its documents after the JSON values before it.
+func parseYAML(path string, text []byte, ix lineIndex, from, docBase int, bom bool, opts decodeOptions) ([]parsedDoc, []error) {
 	var docs []parsedDoc
 	var errs []error
-	for _, c := range splitDocuments(text) {
-		start := mark{c.line, 1}
-		if len(c.data) > MaxDocumentBytes {
-			errs = append(errs, docError(path, c.doc, start, &posError{start, tooLarge(len(c.data))}))
+	for _, c := range splitDocuments(text, ix, from) {
+		c.doc += docBase
+		start := c.at(mark{1, 1})
+		fail := func(e *posError) { errs = append(errs, docError(path, c.doc, start, e)) }
+		if c.sepErr != nil {
+			fail(c.sepErr)
+			continue
+		}
+		if c.size > MaxDocumentBytes {
+			fail(refuseAt(start, refusedUnsafe, "%s", tooLarge(c.size)))
+			continue
+		}
+		if hasPrefix(c.data, bomUTF8+bomUTF8) || bom && c.off == 0 && hasPrefix(c.data, bomUTF8) {
+			fail(refuseAt(start, refusedUnsafe, "two byte order marks (U+FEFF) start this document: kubectl misreads the lines after them; remove one"))
+			continue
+		}
+		if off, r := checkYAMLText(c.data); off >= 0 {
+			fail(refuseAt(c.at(newLineIndex(c.data).pos(c.data, off)), refusedUnsafe,
+				"control character U+%04X is not allowed in YAML; write it as an escape in a double-quoted string", r))
 			continue
 		}
 		root, perr := parseChunk(c)
 		if perr != nil {
-			errs = append(errs, docError(path, c.doc, start, perr))
+			fail(perr)
+			continue
+		}
+		if at, bad := badTab(&c, root); bad {
+			fail(errorAt(c.at(at), "a tab in indentation (or after \"- \"): kubectl refuses it, YAML indents with spaces; replace it with spaces"))
 			continue
 		}
 		if root == nil {
 			continue
 		}
+		if err := check11(&c, root); err != nil {
+			errs = append(errs, docError(path, c.doc, start, asPosError(err, start)))
+			continue
+		}
 		d := parsedDoc{doc: c.doc}
-		conv := &yamlConverter{lineOff: c.line - 1, marks: &d.marks}
+		conv := &yamlConverter{chunk: &c, marks: &d.marks, kubectlKeys: opts.kubectlKeys}
 		d.marks.top.start = conv.at(root)
 		v, err := conv.value(root, inRoot, 0)
 		if err != nil {
@@ -177,74 +215,22 @@ func parseYAML(path string, text []byte) ([]parsedDoc, []error) {
 	return docs, errs
 }
 
-// parseChunk parses one document. It returns nil for a document with no
-// content: empty, a lone "---", or only comments.
-func parseChunk(c chunk) (root *yaml.Node, perr *posError) {
-	defer func() {
-		// The parser is third-party code fed untrusted input: a bug in it
-		// must fail this document, not the program.
-		if r := recover(); r != nil {
-			root, perr = nil, errorAt(mark{c.line, 1}, "the YAML parser failed on this document")
-		}
-	}()
-	l, err := yaml.NewLoader(bytes.NewReader(c.data))
-	if err != nil {
-		return nil, errorAt(mark{c.line, 1}, "%w", err)
+// at turns a position in the chunk into one in the input.
+func (c *chunk) at(rel mark) mark {
+	if rel.line == 1 {
+		rel.col += c.col
 	}
-	var doc yaml.Node
-	if err := l.Load(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, nil
-		}
-		return nil, yamlError(err, c)
-	}
-	var extra yaml.Node
-	switch err := l.Load(&extra); {
-	case errors.Is(err, io.EOF):
-	case err != nil:
-		return nil, yamlError(err, c)
-	default:
-		return nil, errorAt(mark{extra.Line + c.line - 1, extra.Column}, `a second document starts here without a "---" line`)
-	}
-	if len(doc.Content) == 0 {
-		return nil, nil
-	}
-	return doc.Content[0], nil
+	return mark{rel.line + c.line - 1, rel.col}
 }
 
-// yamlError turns a parser error into a position in the input and a message
-// that does not repeat the parser's own position text.
-func yamlError(err error, c chunk) *posError {
-	var le *yaml.LoadError
-	if !errors.As(err, &le) {
-		return errorAt(mark{c.line, 1}, "invalid YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
-	}
-	m := le.Mark
-	if m.Line == 0 {
-		m = le.ContextMark
-	}
-	at := mark{c.line, 1}
-	if m.Line > 0 {
-		rel := mark{m.Line, max(m.Column, 1)}
-		// The parser puts the end of the stream on a line after the last
-		// one when the input does not end with a line break.
-		if ix := newLineIndex(c.data); rel.line > len(ix) {
-			rel = ix.pos(c.data, len(c.data))
-		}
-		at = mark{rel.line + c.line - 1, rel.col}
-	}
-	return errorAt(at, "invalid YAML: %s", le.Message)
-}
-
-func parseJSON(path string, text []byte, spans []jsonDoc) ([]parsedDoc, []error) {
+func parseJSON(path string, text []byte, lines lineIndex, spans []jsonDoc) ([]parsedDoc, []error) {
 	var docs []parsedDoc
 	var errs []error
-	lines := newLineIndex(text)
 	for k, s := range spans {
 		d := parsedDoc{doc: k + 1}
 		start := lines.pos(text, s.off)
 		if size := s.end - s.off; size > MaxDocumentBytes {
-			errs = append(errs, docError(path, d.doc, start, &posError{start, tooLarge(size)}))
+			errs = append(errs, docError(path, d.doc, start, refuseAt(start, refusedUnsafe, "%s", tooLarge(size))))
 			continue
 		}
 		d.marks.top.start = start

@@ -89,11 +89,6 @@ func TestDecode(t *testing.T) {
 			want:  []got{{"f.yaml#1", 1, cmObj("a")}, {"f.yaml#2", 6, cmObj("b")}},
 		},
 		{
-			name:  "directive before the first marker",
-			input: "%YAML 1.1\n---\n" + cm("a"),
-			want:  []got{{"f.yaml#1", 3, cmObj("a")}},
-		},
-		{
 			name:  "null document is skipped",
 			input: "~\n---\nnull\n---\n" + cm("a"),
 			want:  []got{{"f.yaml#3", 5, cmObj("a")}},
@@ -258,7 +253,7 @@ func TestDecodeErrors(t *testing.T) {
 		{
 			name:  "duplicate merge key",
 			input: cm("a") + "data:\n  <<: {a: 1}\n  <<: {b: 1}\n",
-			want:  "f.yaml#1:7:3: duplicate merge key <<",
+			want:  "f.yaml#1:7:3: duplicate merge key << (first at line 6)",
 		},
 		{
 			name:  "duplicate key in JSON",
@@ -318,7 +313,7 @@ func TestDecodeErrors(t *testing.T) {
 		{
 			name:  "second document without a marker",
 			input: cm("a") + "...\nkind: Secret\n",
-			want:  `f.yaml#1:6:1: a second document starts here without a "---" line`,
+			want:  `f.yaml#1:6:1: more YAML follows the end of the document without a "---" line: kubectl would silently drop it; put a "---" line before it`,
 		},
 		{
 			name:  "NUL byte",
@@ -356,6 +351,11 @@ func TestDecodeErrors(t *testing.T) {
 			want:  "f.yaml#1:1:1: not a text file (UTF-32 is not supported; convert it to UTF-8)",
 		},
 		{
+			name:  "directive, which kubectl cuts from its document",
+			input: "%YAML 1.1\n---\n" + cm("a"),
+			want:  "f.yaml#1:1:1: a %YAML or %TAG directive is not supported: kubectl reads it as a document of its own and fails; remove the line",
+		},
+		{
 			name:  "control character",
 			input: cm("a") + "data:\n  k: \x1b[0m\n",
 			want:  "f.yaml#1:6:6: control character U+001B is not allowed; write it as an escape in a double-quoted string",
@@ -363,7 +363,7 @@ func TestDecodeErrors(t *testing.T) {
 		{
 			name:  "document over 3 MiB",
 			input: cm("a") + "---\n" + big,
-			want:  "f.yaml#2:5:1: document is 3145797 bytes, over the limit of 3145728 (3 MiB) for one Kubernetes API request",
+			want:  "f.yaml#2:6:1: document is 3145793 bytes, over the limit of 3145728 (3 MiB) for one Kubernetes API request",
 		},
 		{
 			name:  "JSON document over 3 MiB",

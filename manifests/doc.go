@@ -11,13 +11,17 @@
 // file and document; remote bases and Helm charts are refused, as kapply
 // fetches and runs nothing to render.
 //
-// Decoding follows kubectl where it matters for the objects sent: unquoted
-// scalars resolve by the YAML 1.1 rules of sigs.k8s.io/yaml (yes/no/on/off
-// are booleans, 0644 is octal, 1.0 is the integer 1), Lists are flattened,
-// and null or empty documents are skipped. It is stricter where kubectl is
-// silently wrong: a duplicate key is an error, a plain mapping key keeps its
-// text ("y:" stays "y", where kubectl makes it "true"), and the YAML merge
-// key lets explicit keys win as the spec says.
+// Decoding gives the objects kubectl's decoder gives (apimachinery's
+// YAMLOrJSONDecoder, the unstructured JSON scheme, List flattening):
+// documents are cut where kubectl's reader cuts them, unquoted scalars
+// resolve by the YAML 1.1 rules of sigs.k8s.io/yaml (yes/no/on/off are
+// booleans, 0644 is octal, 1.0 is the integer 1), numbers go through JSON as
+// kubectl's do, and null or empty documents are skipped. Where kubectl's
+// result is a trap (a duplicate key, a "<<" overriding an explicit key, a
+// document it would drop, items on a kind that is no List) the input is
+// refused instead: refusal.go lists every such difference, and
+// FuzzDecodeKubectl checks that there is no other. A plain mapping key keeps
+// its text ("y:" stays "y", where kubectl makes it "true").
 //
 // Errors about a document read PATH#DOC:LINE:COL: MESSAGE, LINE counted from
 // the start of the input; errors about an input as a whole read PATH:

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"strconv"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -19,23 +20,62 @@ type jsonDoc struct {
 	off, end int // byte span in the text
 }
 
-// splitJSON cuts text into its top-level JSON values. ok is false if text is
-// not a JSON stream, and the caller then reads it as YAML (a flow-style YAML
-// mapping also starts with "{").
-func splitJSON(text []byte) (docs []jsonDoc, ok bool) {
+// jsonLookahead is how far kubectl looks for the "{" that makes it read an
+// input as JSON (kubectl's NewYAMLOrJSONDecoder(r, 4096)).
+const jsonLookahead = 4096
+
+// looksLikeJSON reports whether kubectl reads text as JSON first: the first
+// character that is not white space, within its first 4096 bytes, is "{".
+func looksLikeJSON(text []byte) bool {
+	head := text[:min(len(text), jsonLookahead)]
+	return bytes.HasPrefix(bytes.TrimLeftFunc(head, unicode.IsSpace), []byte("{"))
+}
+
+// splitJSON cuts text into its top-level JSON values as kubectl's
+// YAMLOrJSONDecoder does: values one after another until the end, or, when
+// one fails to parse after at most one good value, the rest of the text read
+// as YAML from yamlFrom (white space up to the first line feed skipped). A
+// value that fails after two good ones is an error.
+func splitJSON(text []byte) (docs []jsonDoc, yamlFrom int, fail *textError) {
 	dec := json.NewDecoder(bytes.NewReader(text))
+	consumed := 0
 	for {
-		start := skipJSONSpace(text, int(dec.InputOffset()))
 		var raw json.RawMessage
-		err := dec.Decode(&raw)
-		if errors.Is(err, io.EOF) {
-			return docs, true
+		derr := dec.Decode(&raw)
+		if errors.Is(derr, io.EOF) {
+			return docs, len(text), nil
 		}
-		if err != nil {
-			return nil, false
+		if derr != nil {
+			if len(docs) > 1 {
+				off := len(text)
+				var se *json.SyntaxError
+				if errors.As(derr, &se) {
+					off = max(int(se.Offset)-1, consumed)
+				}
+				return nil, 0, &textError{off, "invalid JSON (after two JSON values kubectl reads the rest of the input as JSON too)"}
+			}
+			return docs, skipFirstLineSpace(text, consumed), nil
 		}
-		docs = append(docs, jsonDoc{off: start, end: int(dec.InputOffset())})
+		end := int(dec.InputOffset())
+		docs = append(docs, jsonDoc{off: skipJSONSpace(text, consumed), end: end})
+		consumed = end
 	}
+}
+
+// skipFirstLineSpace skips white space from i up to and including the first
+// line feed, as kubectl does before reading YAML after JSON.
+func skipFirstLineSpace(text []byte, i int) int {
+	for i < len(text) {
+		r, size := utf8.DecodeRune(text[i:])
+		if !unicode.IsSpace(r) {
+			return i
+		}
+		i += size
+		if r == '\n' {
+			return i
+		}
+	}
+	return i
 }
 
 func skipJSONSpace(text []byte, i int) int {
@@ -48,13 +88,6 @@ func skipJSONSpace(text []byte, i int) int {
 		}
 	}
 	return i
-}
-
-// looksLikeJSON reports whether text starts, after white space, like a JSON
-// object or array.
-func looksLikeJSON(text []byte) bool {
-	i := skipJSONSpace(text, 0)
-	return i < len(text) && (text[i] == '{' || text[i] == '[')
 }
 
 // jsonConverter builds the value of one JSON document, noting positions.

@@ -24,7 +24,12 @@ func TestListFlatten(t *testing.T) {
 		},
 		{
 			name:  "empty List",
-			input: "apiVersion: v1\nkind: List\nitems: []\n---\napiVersion: v1\nkind: List\n",
+			input: "apiVersion: v1\nkind: List\nitems: []\n---\napiVersion: v1\nkind: ConfigMapList\nitems:\n",
+		},
+		{
+			name:  "members of a typed List without kind and apiVersion take the List's, as kubectl does",
+			input: "apiVersion: v1\nkind: ConfigMapList\nitems:\n- metadata: {name: a}\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: b}}\n",
+			want:  []got{{"f.yaml#1[1]", 4, cmObj("a")}, {"f.yaml#1[2]", 5, cmObj("b")}},
 		},
 		{
 			name:  "kind ending in List without items is an ordinary object",

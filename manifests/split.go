@@ -1,59 +1,115 @@
 package manifests
 
-// chunk is the text of one YAML document: from its "---" line (kept, so that
-// the parser sees an explicit document and its line numbers need only an
-// offset) to the next one.
+import (
+	"bytes"
+	"strings"
+)
+
+// chunk is the text of one YAML document as kubectl cuts it: the lines
+// between two separator lines (the opening separator line included when no
+// line came since the one before).
 type chunk struct {
 	doc  int // 1-based document number
 	line int // line of the input where the chunk starts
+	col  int // characters of that line before the chunk (after a JSON value)
 	off  int // byte offset of the chunk in the input
-	data []byte
+	size int // its size in the input
+	// data is what kubectl hands the YAML parser for this document: each
+	// line ends with a line feed, a carriage return before it dropped (so
+	// line and column numbers do not move), a final line feed added.
+	data     []byte
+	addedLF  bool // the input's last line has no line break: data has one added
+	preamble bool // comments before the first separator: no document of its own
+	// sepErr is set when the separator line opening the chunk is one kubectl
+	// refuses ("--- x"): the chunk is still cut there, to check what follows.
+	sepErr *posError
 }
 
-// splitDocuments cuts text at its document markers: a line that starts with
-// "---" followed by a space, a tab or the end of the line. YAML forbids such a
-// line inside any scalar, so cutting before parsing is exact, and it lets each
-// document be size-checked before it is parsed and fail on its own without
-// hiding the errors of the others.
+// splitDocuments cuts text where kubectl's reader (apimachinery's
+// YAMLReader) does, so that every document is the one kubectl reads: at a
+// line that starts with "---" and holds nothing else but spaces or a
+// comment, lines being ended by a line feed only. Where YAML would start a
+// document and kubectl would not (after "..." or a "---" after a CR, NEL, LS
+// or PS line break) the parser finds two documents in one chunk, which is
+// refused, since kubectl silently keeps only the first.
 //
-// Text before the first marker is a document only if it has content; if it
-// holds nothing but comments, blank lines and directives it belongs to the
-// first marked document, as YAML says, and numbering starts at that marker.
-func splitDocuments(text []byte) []chunk {
-	type marker struct{ off, line int }
-	var marks []marker
-	line := 1
-	for i := 0; i < len(text); line++ {
-		if isDocStart(text, i) {
-			marks = append(marks, marker{i, line})
+// Text before the first separator is a document only if it has content; if
+// it holds nothing but comments and blank lines it is no document, and
+// numbering starts at that separator. Every separator starts a document,
+// empty ones included, so numbers match what a reader counts.
+func splitDocuments(text []byte, ix lineIndex, start int) []chunk {
+	var chunks []chunk
+	at := ix.pos(text, start)
+	cur := chunk{line: at.line, col: at.col - 1, off: start}
+	var buf bytes.Buffer
+	flush := func(end int) {
+		cur.size = end - cur.off
+		cur.data = append([]byte(nil), buf.Bytes()...)
+		chunks = append(chunks, cur)
+		buf.Reset()
+	}
+	for i := start; i < len(text); {
+		end, next := len(text), len(text)
+		if k := bytes.IndexByte(text[i:], '\n'); k >= 0 {
+			end, next = i+k, i+k+1
 		}
-		_, i = nextLine(text, i)
-	}
-	if len(marks) == 0 {
-		return []chunk{{doc: 1, line: 1, off: 0, data: text}}
-	}
-	chunks := make([]chunk, 0, len(marks)+1)
-	if marks[0].off > 0 {
-		if hasContent(text[:marks[0].off]) {
-			chunks = append(chunks, chunk{line: 1, off: 0, data: text[:marks[0].off]})
-		} else {
-			marks[0] = marker{0, 1}
+		line := text[i:end]
+		if !bytes.HasPrefix(line, []byte("---")) {
+			buf.Write(bytes.TrimSuffix(line, []byte("\r")))
+			buf.WriteByte('\n')
+			cur.addedLF = end == next
+			i = next
+			continue
 		}
-	}
-	for k, m := range marks {
-		end := len(text)
-		if k+1 < len(marks) {
-			end = marks[k+1].off
+		// kubectl's reader ends a document at a separator when it has read
+		// lines since the last one; otherwise (at the start, or right after
+		// another separator) the separator line goes into the document it
+		// opens, and its parser reads it as a document start marker or, if
+		// it is not one ("---#c"), as content.
+		keep := buf.Len() == 0
+		if cur.doc > 0 || buf.Len() > 0 {
+			// Text before the first separator with no content is still
+			// read (kubectl's parser may fail on it) but numbered with
+			// the document that follows.
+			cur.preamble = cur.doc == 0 && !hasContent(buf.Bytes())
+			flush(i)
 		}
-		chunks = append(chunks, chunk{line: m.line, off: m.off, data: text[m.off:end]})
+		buf.Reset()
+		cur = chunk{doc: 1, line: ix.pos(text, next).line, off: next}
+		if keep {
+			cur.line, cur.off = ix.pos(text, i).line, i
+			buf.Write(bytes.TrimSuffix(line, []byte("\r")))
+			buf.WriteByte('\n')
+			cur.addedLF = end == next
+		}
+		if rest := strings.TrimSpace(string(line[3:])); rest != "" && rest[0] != '#' {
+			sep := ix.pos(text, i)
+			cur.sepErr = errorAt(mark{sep.line, sep.col + 3},
+				`text after "---" on a separator line: kubectl refuses it (only a comment may follow "---"); put it on the next line`)
+		}
+		if next == len(text) && end == len(text) {
+			cur.line = ix.pos(text, i).line // the last line, with no break
+		}
+		i = next
 	}
+	if cur.doc > 0 || buf.Len() > 0 {
+		cur.preamble = cur.doc == 0 && !hasContent(buf.Bytes())
+		flush(len(text))
+	}
+	n := 0
 	for k := range chunks {
-		chunks[k].doc = k + 1
+		if !chunks[k].preamble {
+			n++
+		}
+		chunks[k].doc = max(n, 1)
+		if chunks[k].preamble && k+1 < len(chunks) {
+			chunks[k].doc = n + 1
+		}
 	}
 	return chunks
 }
 
-// isDocStart reports whether the line at text[i] is a document marker.
+// isDocStart reports whether the line at text[i] is a YAML document marker.
 func isDocStart(text []byte, i int) bool {
 	if len(text)-i < 3 || text[i] != '-' || text[i+1] != '-' || text[i+2] != '-' {
 		return false
@@ -62,16 +118,16 @@ func isDocStart(text []byte, i int) bool {
 	return j == len(text) || text[j] == ' ' || text[j] == '\t' || lineBreak(text, j) > 0
 }
 
-// hasContent reports whether text has a line that is not blank, a comment or
-// a directive.
+// hasContent reports whether text has a line that is not blank or a comment
+// indented with spaces only (kubectl's parser refuses a tab there).
 func hasContent(text []byte) bool {
 	for i := 0; i < len(text); {
 		end, next := nextLine(text, i)
 		j := i
-		for j < end && (text[j] == ' ' || text[j] == '\t') {
+		for j < end && text[j] == ' ' {
 			j++
 		}
-		if j < end && text[j] != '#' && !(j == i && text[j] == '%') {
+		if j < end && text[j] != '#' {
 			return true
 		}
 		i = next

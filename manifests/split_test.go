@@ -6,32 +6,42 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
+// TestSplitDocuments checks that documents are cut where kubectl's reader
+// cuts them, with the line feeds kubectl's parser sees.
 func TestSplitDocuments(t *testing.T) {
 	type doc struct {
 		Doc, Line int
 		Data      string
+		SepErr    bool
 	}
 	tests := []struct {
 		name  string
 		input string
 		want  []doc
 	}{
-		{"empty", "", []doc{{1, 1, ""}}},
-		{"no marker", "a: 1\n", []doc{{1, 1, "a: 1\n"}}},
-		{"leading marker", "---\na: 1\n", []doc{{1, 1, "---\na: 1\n"}}},
-		{"comment preamble joins the first document", "# c\n\n---\na: 1\n", []doc{{1, 1, "# c\n\n---\na: 1\n"}}},
-		{"content preamble is a document", "a: 1\n---\nb: 2\n", []doc{{1, 1, "a: 1\n"}, {2, 2, "---\nb: 2\n"}}},
-		{"marker with content and comment", "--- |\n  x\n--- # c\n", []doc{{1, 1, "--- |\n  x\n"}, {2, 3, "--- # c\n"}}},
-		{"not markers", "a: |\n  ---\n---x: 1\n----\n", []doc{{1, 1, "a: |\n  ---\n---x: 1\n----\n"}}},
-		{"trailing marker without newline", "a: 1\n---", []doc{{1, 1, "a: 1\n"}, {2, 2, "---"}}},
-		{"CR and CRLF breaks", "a: 1\r---\r\nb: 2\r\n", []doc{{1, 1, "a: 1\r"}, {2, 2, "---\r\nb: 2\r\n"}}},
-		{"Unicode line breaks count as YAML counts them", "a: 1\u2028b: 2\u0085---\n", []doc{{1, 1, "a: 1\u2028b: 2\u0085"}, {2, 3, "---\n"}}},
+		{"empty", "", nil},
+		{"no marker", "a: 1\n", []doc{{1, 1, "a: 1\n", false}}},
+		{"no final line feed: kubectl adds one", "a: |\n  x", []doc{{1, 1, "a: |\n  x\n", false}}},
+		{"leading marker: kept, as kubectl keeps it", "---\na: 1\n", []doc{{1, 1, "---\na: 1\n", false}}},
+		{"comment preamble is no document of its own", "# c\n\n---\na: 1\n", []doc{{1, 1, "# c\n\n", false}, {1, 4, "a: 1\n", false}}},
+		{"content preamble is a document", "a: 1\n---\nb: 2\n", []doc{{1, 1, "a: 1\n", false}, {2, 3, "b: 2\n", false}}},
+		{"directive preamble is a document, as kubectl reads it", "%YAML 1.1\n---\na: 1\n", []doc{{1, 1, "%YAML 1.1\n", false}, {2, 3, "a: 1\n", false}}},
+		{"marker with a comment, and a marker with content", "--- # c\na: 1\n--- |\n  x\n", []doc{{1, 1, "--- # c\na: 1\n", false}, {2, 4, "  x\n", true}}},
+		{"kubectl separators YAML would not call markers", "a: 1\n---# c\nb: 1\n----\n", []doc{{1, 1, "a: 1\n", false}, {2, 3, "b: 1\n", false}, {3, 5, "", true}}},
+		{"not markers", "a: |\n  ---\n", []doc{{1, 1, "a: |\n  ---\n", false}}},
+		{"empty documents keep their numbers", "---\n---\n\n---\nb: 2\n", []doc{{1, 1, "---\n", false}, {2, 3, "\n", false}, {3, 5, "b: 2\n", false}}},
+		{"trailing marker without newline", "a: 1\n---", []doc{{1, 1, "a: 1\n", false}, {2, 2, "", false}}},
+		{"CRLF breaks: the CR is dropped", "a: 1\r\n---\r\nb: 2\r\n", []doc{{1, 1, "a: 1\n", false}, {2, 3, "b: 2\n", false}}},
+		{"only line feeds separate", "a: 1\r---\rb: 2\u2028---\n", []doc{{1, 1, "a: 1\r---\rb: 2\u2028---\n", false}}},
+		{"BOM after a separator that ends a document starts the next", "a: 1\n---\n\ufeffb: 1\n", []doc{{1, 1, "a: 1\n", false}, {2, 3, "\ufeffb: 1\n", false}}},
+		{"a separator right after another is kept", "a: 1\n---\n---\nb: 1\n", []doc{{1, 1, "a: 1\n", false}, {2, 3, "", false}, {3, 3, "---\nb: 1\n", false}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var got []doc
-			for _, c := range splitDocuments([]byte(tc.input)) {
-				got = append(got, doc{c.doc, c.line, string(c.data)})
+			text := []byte(tc.input)
+			for _, c := range splitDocuments(text, newLineIndex(text), 0) {
+				got = append(got, doc{c.doc, c.line, string(c.data), c.sepErr != nil})
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("chunks (-want +got):\n%s", diff)

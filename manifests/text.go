@@ -25,25 +25,27 @@ func hasPrefix(data []byte, prefix string) bool {
 	return len(data) >= len(prefix) && string(data[:len(prefix)]) == prefix
 }
 
-// toText returns data as UTF-8 without a byte order mark. UTF-16 needs a BOM
-// to be recognised: without one its NUL bytes mark it as binary, which is
-// what it looks like to every other tool too. On error the text decoded up
-// to the problem is returned, so that the problem can be located in it.
-func toText(data []byte) ([]byte, *textError) {
+// toText returns data as UTF-8 without a byte order mark, and whether it had
+// one (kubectl reads a file with a BOM as YAML, never as JSON). UTF-16 needs
+// a BOM to be recognised: without one its NUL bytes mark it as binary, which
+// is what it looks like to every other tool too. On error the text decoded
+// up to the problem is returned, so that the problem can be located in it.
+func toText(data []byte) ([]byte, bool, *textError) {
 	switch {
 	case hasPrefix(data, bomUTF32LE), hasPrefix(data, bomUTF32BE):
-		return nil, &textError{0, "not a text file (UTF-32 is not supported; convert it to UTF-8)"}
+		return nil, true, &textError{0, "not a text file (UTF-32 is not supported; convert it to UTF-8)"}
 	case hasPrefix(data, bomUTF8):
 		data = data[len(bomUTF8):]
 	case hasPrefix(data, bomUTF16LE):
-		return fromUTF16(data[2:], false)
+		text, err := fromUTF16(data[2:], false)
+		return text, true, err
 	case hasPrefix(data, bomUTF16BE):
-		return fromUTF16(data[2:], true)
+		text, err := fromUTF16(data[2:], true)
+		return text, true, err
+	default:
+		return data, false, checkText(data)
 	}
-	if e := checkText(data); e != nil {
-		return data, e
-	}
-	return data, nil
+	return data, true, checkText(data)
 }
 
 func fromUTF16(b []byte, bigEndian bool) ([]byte, *textError) {
@@ -73,10 +75,7 @@ func fromUTF16(b []byte, bigEndian bool) ([]byte, *textError) {
 	if len(b)%2 != 0 {
 		return out, &textError{len(out), "not a text file (odd number of bytes in UTF-16)"}
 	}
-	if e := checkText(out); e != nil {
-		return out, e
-	}
-	return out, nil
+	return out, checkText(out)
 }
 
 // checkText finds the first byte that cannot be in a manifest: NUL and
@@ -103,6 +102,25 @@ func checkText(text []byte) *textError {
 		i += size
 	}
 	return nil
+}
+
+// checkYAMLText finds the first character that YAML 1.1, and so kubectl,
+// refuses in a YAML document though JSON takes it: DEL, the C1 controls but
+// NEL, and U+FFFE and U+FFFF. It returns the offset, or -1.
+func checkYAMLText(text []byte) (int, rune) {
+	for i := 0; i < len(text); {
+		c := text[i]
+		if c < 0x7F {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(text[i:])
+		if r == 0x7F || r >= 0x80 && r <= 0x9F && r != 0x85 || r == 0xFFFE || r == 0xFFFF {
+			return i, r
+		}
+		i += size
+	}
+	return -1, 0
 }
 
 // lineBreak returns the length of the line break at text[i], or 0. Breaks are

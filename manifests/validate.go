@@ -19,13 +19,17 @@ type checker struct {
 }
 
 func (c *checker) fail(at mark, format string, args ...any) {
+	c.failWith(at, fmt.Errorf(format, args...))
+}
+
+func (c *checker) failWith(at mark, err error) {
 	if !at.known() {
 		at = c.d.marks.start
 	}
 	if !at.known() {
 		at = mark{1, 1}
 	}
-	c.errs = append(c.errs, &DecodeError{Source: c.d.Source, Line: at.line, Col: at.col, Err: fmt.Errorf(format, args...)})
+	c.errs = append(c.errs, &DecodeError{Source: c.d.Source, Line: at.line, Col: at.col, Err: err})
 }
 
 // requireString checks a field that must be a non-empty string. A missing
@@ -56,7 +60,7 @@ func validate(d decoded) []error {
 	c := &checker{d: d}
 	obj := d.Obj.Object
 	if isKustomization(d) {
-		c.fail(d.marks.kind, "%s", kustomizationHint(d.Source.Path))
+		c.failWith(d.marks.kind, refused(refusedKustomization, "%s", kustomizationHint(d.Source.Path)))
 		return c.errs
 	}
 	if v, ok := c.requireString("apiVersion", obj, "apiVersion", d.marks.apiVersion); ok {
@@ -82,7 +86,7 @@ func (c *checker) metadata(obj map[string]any) {
 		return
 	}
 	if gn, _ := mm["generateName"].(string); gn != "" || mm["generateName"] != nil && !isString(mm["generateName"]) {
-		c.fail(m.generateName, "metadata.generateName is not supported: apply must be idempotent, and generateName makes the server create a new object on every run; set metadata.name instead")
+		c.failWith(m.generateName, refused(refusedGenerateName, "metadata.generateName is not supported: apply must be idempotent, and generateName makes the server create a new object on every run; set metadata.name instead"))
 		return
 	}
 	if _, present := mm["name"]; !present {
@@ -161,7 +165,7 @@ func checkDuplicates(ds []decoded) []error {
 		}
 		first := ds[j].Source
 		errs = append(errs, &DecodeError{Source: d.Source, Line: at.line, Col: at.col,
-			Err: fmt.Errorf("duplicate object %s: also defined at %s:%d", k, first, first.Line)})
+			Err: refused(refusedDuplicateObject, "duplicate object %s: also defined at %s:%d", k, first, first.Line)})
 	}
 	return errs
 }

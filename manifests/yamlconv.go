@@ -2,7 +2,9 @@ package manifests
 
 import (
 	"encoding/base64"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -23,7 +25,8 @@ const (
 // unstructured.Unstructured holds: map[string]any, []any, string, int64,
 // float64, bool and nil.
 type yamlConverter struct {
-	lineOff     int // added to a node's line to count from the start of the input
+	chunk       *chunk // the document, to turn its positions into the input's
+	kubectlKeys bool   // spell plain keys as kubectl does (decodeOptions)
 	marks       *docMarks
 	depth       int
 	inAlias     int
@@ -33,14 +36,14 @@ type yamlConverter struct {
 }
 
 func (c *yamlConverter) at(n *yaml.Node) mark {
-	return mark{line: n.Line + c.lineOff, col: n.Column}
+	return c.chunk.at(mark{line: n.Line, col: n.Column})
 }
 
 func (c *yamlConverter) value(n *yaml.Node, w where, idx int) (any, error) {
 	if c.inAlias > 0 {
 		c.aliasValues++
 		if c.aliasValues > maxAliasValues {
-			return nil, errorAt(c.at(c.outerAlias), "aliases expand to more than %d values, refused as a likely YAML alias bomb", maxAliasValues)
+			return nil, refuseAt(c.at(c.outerAlias), refusedUnsafe, "aliases expand to more than %d values, refused as a likely YAML alias bomb", maxAliasValues)
 		}
 	}
 	switch n.Kind {
@@ -61,33 +64,50 @@ func (c *yamlConverter) value(n *yaml.Node, w where, idx int) (any, error) {
 }
 
 func (c *yamlConverter) alias(n *yaml.Node, w where, idx int) (any, error) {
+	var v any
+	err := c.deref(n, func(target *yaml.Node) (err error) {
+		v, err = c.value(target, w, idx)
+		return err
+	})
+	return v, err
+}
+
+// deref calls f with the node n refers to, n itself if it is no alias.
+func (c *yamlConverter) deref(n *yaml.Node, f func(*yaml.Node) error) error {
+	if n.Kind != yaml.AliasNode {
+		return f(n)
+	}
 	target := n.Alias
 	if target == nil {
-		return nil, errorAt(c.at(n), "alias *%s refers to no anchor", n.Value)
+		return errorAt(c.at(n), "alias *%s refers to no anchor", n.Value)
 	}
 	if c.expanding == nil {
 		c.expanding = make(map[*yaml.Node]bool)
 	}
 	if c.expanding[target] {
-		return nil, errorAt(c.at(n), "alias *%s is inside the node it refers to", n.Value)
+		return errorAt(c.at(n), "alias *%s is inside the node it refers to", n.Value)
 	}
 	c.expanding[target] = true
 	if c.inAlias == 0 {
 		c.outerAlias = n
 	}
 	c.inAlias++
-	v, err := c.value(target, w, idx)
+	err := f(target)
 	c.inAlias--
 	delete(c.expanding, target)
-	return v, err
+	return err
 }
 
 func (c *yamlConverter) enter(n *yaml.Node) error {
 	c.depth++
 	if c.depth > maxDepth {
-		return errorAt(c.at(n), "nested more than %d levels deep", maxDepth)
+		return refuseAt(c.at(n), refusedUnsafe, "nested more than %d levels deep", maxDepth)
 	}
 	return nil
+}
+
+func (c *yamlConverter) leave(*yaml.Node) {
+	c.depth--
 }
 
 func (c *yamlConverter) sequence(n *yaml.Node, w where) (any, error) {
@@ -103,7 +123,7 @@ func (c *yamlConverter) sequence(n *yaml.Node, w where) (any, error) {
 		}
 		s[i] = v
 	}
-	c.depth--
+	c.leave(n)
 	return s, nil
 }
 
@@ -111,36 +131,50 @@ func (c *yamlConverter) mapping(n *yaml.Node, w where, idx int) (any, error) {
 	if err := c.enter(n); err != nil {
 		return nil, err
 	}
+	// Keys first: a duplicate key is reported before any problem in a
+	// value that the duplicate would have replaced for kubectl.
 	m := make(map[string]any, len(n.Content)/2)
-	var merge *yaml.Node
+	keys := make([]string, len(n.Content)/2)
+	merge := -1
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		kn, vn := n.Content[i], n.Content[i+1]
+		kn := n.Content[i]
 		if isMerge(kn) {
-			if merge != nil {
-				return nil, errorAt(c.at(kn), "duplicate merge key <<")
+			if merge >= 0 {
+				return nil, refuseAt(c.at(kn), refusedDuplicateKey, "duplicate merge key << (first at line %d)", c.at(n.Content[merge]).line)
 			}
-			merge = vn
+			merge = i
 			continue
 		}
 		key, err := c.key(kn)
 		if err != nil {
 			return nil, err
 		}
+		if strings.HasPrefix(key, "\ufeff") {
+			return nil, refuseAt(c.at(kn), refusedUnsafe, "a key starts with a byte order mark (U+FEFF): kubectl would send a field with it in its name; remove the mark")
+		}
 		if _, dup := m[key]; dup {
 			return nil, c.duplicate(n, i, key)
 		}
-		v, err := c.value(vn, c.marks.key(w, idx, key, c.at(kn)), idx)
+		m[key] = nil
+		keys[i/2] = key
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if i == merge {
+			continue
+		}
+		key := keys[i/2]
+		v, err := c.value(n.Content[i+1], c.marks.key(w, idx, key, c.at(n.Content[i])), idx)
 		if err != nil {
 			return nil, err
 		}
 		m[key] = v
 	}
-	if merge != nil {
-		if err := c.merge(m, merge, w, idx); err != nil {
+	if merge >= 0 {
+		if err := c.merge(m, n, merge, keys, w, idx); err != nil {
 			return nil, err
 		}
 	}
-	c.depth--
+	c.leave(n)
 	return m, nil
 }
 
@@ -156,40 +190,129 @@ func isMerge(n *yaml.Node) bool {
 	return n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) == 0
 }
 
-// merge adds the keys of a "<<" value that the mapping does not set itself,
-// earlier mappings of a list winning over later ones, as the YAML merge key
-// is specified (yaml.v2, and so kubectl, lets a later "<<" override keys
-// above it; manifests that rely on that are rare and ambiguous).
-func (c *yamlConverter) merge(m map[string]any, n *yaml.Node, w where, idx int) error {
-	from := []*yaml.Node{n}
-	if n.Kind == yaml.SequenceNode {
-		from = n.Content
+// merge adds the keys of the "<<" value at n.Content[at+1] that the mapping
+// does not set itself, earlier mappings of a list winning over later ones,
+// as the YAML merge key is specified. kubectl (yaml.v2) applies entries in
+// order instead, so a "<<" below an explicit key replaces it: where that
+// happens the two disagree, and the mapping is refused (issue 18, row 8).
+// Values that an explicit key overrides are not converted, as kubectl never
+// sends them.
+func (c *yamlConverter) merge(m map[string]any, n *yaml.Node, at int, keys []string, w where, idx int) error {
+	explicit := make(map[string]int, len(keys)) // key -> its index in n.Content
+	for i, k := range keys {
+		if 2*i != at {
+			explicit[k] = 2 * i
+		}
+	}
+	mn := n.Content[at+1]
+	from := []*yaml.Node{mn}
+	if mn.Kind == yaml.SequenceNode {
+		from = mn.Content
+	}
+	merged := make(map[string]bool)
+	add := func(k string) (bool, error) {
+		if merged[k] {
+			return false, nil
+		}
+		merged[k] = true
+		if i, set := explicit[k]; set {
+			if i < at {
+				return false, refuseAt(c.at(n.Content[at]), refusedMergeOverride,
+					`merge key << comes after the key %q (line %d) and sets it too: YAML keeps the explicit value, kubectl would take the merged one; put "<<" first in the mapping to keep the explicit value`,
+					k, c.at(n.Content[i]).line)
+			}
+			return false, nil
+		}
+		return true, nil
 	}
 	for _, e := range from {
-		v, err := c.value(e, w, idx)
+		err := c.deref(e, func(t *yaml.Node) error {
+			if t.Kind != yaml.MappingNode || hasMerge(t) {
+				return c.mergeValue(m, t, add, w, idx)
+			}
+			return c.mergeMapping(m, t, add, idx)
+		})
 		if err != nil {
 			return err
-		}
-		mm, ok := v.(map[string]any)
-		if !ok {
-			return errorAt(c.at(e), "merge key << needs a mapping or a list of mappings")
-		}
-		for k, x := range mm {
-			if _, set := m[k]; !set {
-				m[k] = x
-			}
 		}
 	}
 	return nil
 }
 
+// mergeValue merges a value converted whole: not a mapping (an error), or
+// one with merge keys of its own.
+func (c *yamlConverter) mergeValue(m map[string]any, t *yaml.Node, add func(string) (bool, error), w where, idx int) error {
+	v, err := c.value(t, w, idx)
+	if err != nil {
+		return err
+	}
+	mm, ok := v.(map[string]any)
+	if !ok {
+		return errorAt(c.at(t), "merge key << needs a mapping or a list of mappings")
+	}
+	for _, k := range slices.Sorted(maps.Keys(mm)) {
+		ok, err := add(k)
+		if err != nil {
+			return err
+		}
+		if ok {
+			m[k] = mm[k]
+		}
+	}
+	return nil
+}
+
+// mergeMapping merges a plain mapping, converting only the values it adds.
+func (c *yamlConverter) mergeMapping(m map[string]any, t *yaml.Node, add func(string) (bool, error), idx int) error {
+	if err := c.enter(t); err != nil {
+		return err
+	}
+	seen := make(map[string]bool, len(t.Content)/2)
+	for i := 0; i+1 < len(t.Content); i += 2 {
+		k, err := c.key(t.Content[i])
+		if err != nil {
+			return err
+		}
+		if seen[k] {
+			return c.duplicate(t, i, k)
+		}
+		seen[k] = true
+	}
+	for i := 0; i+1 < len(t.Content); i += 2 {
+		k, _ := c.key(t.Content[i])
+		ok, err := add(k)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		v, err := c.value(t.Content[i+1], inOther, idx)
+		if err != nil {
+			return err
+		}
+		m[k] = v
+	}
+	c.leave(t)
+	return nil
+}
+
+func hasMerge(n *yaml.Node) bool {
+	for i := 0; i < len(n.Content); i += 2 {
+		if isMerge(n.Content[i]) {
+			return true
+		}
+	}
+	return false
+}
+
 func (c *yamlConverter) duplicate(n *yaml.Node, i int, key string) error {
 	for j := 0; j < i; j += 2 {
 		if k, err := c.key(n.Content[j]); err == nil && k == key {
-			return errorAt(c.at(n.Content[i]), "duplicate key %q (first at line %d)", key, c.at(n.Content[j]).line)
+			return refuseAt(c.at(n.Content[i]), refusedDuplicateKey, "duplicate key %q (first at line %d)", key, c.at(n.Content[j]).line)
 		}
 	}
-	return errorAt(c.at(n.Content[i]), "duplicate key %q", key)
+	return refuseAt(c.at(n.Content[i]), refusedDuplicateKey, "duplicate key %q", key)
 }
 
 // key turns a mapping key into the string JSON needs. A plain key is taken
@@ -204,7 +327,7 @@ func (c *yamlConverter) key(n *yaml.Node) (string, error) {
 	if n.Kind != yaml.ScalarNode {
 		return "", errorAt(c.at(n), "a mapping key must be a scalar, not a %s", kindName(n))
 	}
-	if n.Style&(yaml.TaggedStyle|yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) == 0 {
+	if isPlain(n) && !c.kubectlKeys {
 		if resolvePlain(n.Value) == nil {
 			return "", errorAt(c.at(n), "a mapping key must not be null")
 		}
@@ -222,6 +345,9 @@ func (c *yamlConverter) key(n *yaml.Node) (string, error) {
 	case int64:
 		return strconv.FormatInt(v, 10), nil
 	case uint64:
+		if c.kubectlKeys {
+			return "", errorAt(c.at(n), "kubectl cannot use an integer over 2^63 as a key")
+		}
 		return strconv.FormatUint(v, 10), nil
 	case float64:
 		switch {
@@ -237,6 +363,12 @@ func (c *yamlConverter) key(n *yaml.Node) (string, error) {
 	return "", errorAt(c.at(n), "a mapping key must not be null")
 }
 
+// isPlain reports whether n is a plain scalar: not quoted, not a block
+// scalar, and with no tag, not even the non-specific "!".
+func isPlain(n *yaml.Node) bool {
+	return n.Style&(yaml.TaggedStyle|yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) == 0 && n.Tag != "!"
+}
+
 func kindName(n *yaml.Node) string {
 	switch n.Kind {
 	case yaml.MappingNode:
@@ -250,8 +382,13 @@ func kindName(n *yaml.Node) string {
 // scalar resolves a scalar node to string, bool, nil, int64, uint64 or
 // float64 (possibly NaN or infinite; jsonValue refuses those).
 func (c *yamlConverter) scalar(n *yaml.Node) (any, error) {
+	if n.Tag == "!" {
+		// The non-specific tag: "! 0644" is the string "0644" (issue 18,
+		// row 3), as YAML and kubectl have it.
+		return n.Value, nil
+	}
 	if n.Style&yaml.TaggedStyle == 0 {
-		if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+		if !isPlain(n) {
 			return n.Value, nil
 		}
 		return resolvePlain(n.Value), nil
@@ -289,135 +426,4 @@ func (c *yamlConverter) scalar(n *yaml.Node) (any, error) {
 	// Like yaml.v2, an application tag (!Ref, !!python/...) does not change
 	// the value: it stays the string written.
 	return n.Value, nil
-}
-
-// resolvePlain gives the value of an unquoted, untagged scalar by the YAML
-// 1.1 rules of yaml.v2, which sigs.k8s.io/yaml and so kubectl use, so that a
-// manifest means the same object with kapply as with kubectl: yes, no, on,
-// off, y and n are booleans and 0644 is octal. The YAML 1.2 rules of newer
-// parsers would quietly turn such booleans into strings.
-func resolvePlain(s string) any {
-	if s == "" {
-		return nil
-	}
-	switch s[0] {
-	case 'y', 'Y', 'n', 'N', 't', 'T', 'f', 'F', 'o', 'O', '~':
-		switch s {
-		case "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON":
-			return true
-		case "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF":
-			return false
-		case "~", "null", "Null", "NULL":
-			return nil
-		}
-		return s
-	case '.':
-		switch s {
-		case ".nan", ".NaN", ".NAN":
-			return math.NaN()
-		case ".inf", ".Inf", ".INF":
-			return math.Inf(1)
-		}
-		if f, err := strconv.ParseFloat(s, 64); err == nil {
-			return f
-		}
-		return s
-	case '+', '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
-		switch s {
-		case "+.inf", "+.Inf", "+.INF":
-			return math.Inf(1)
-		case "-.inf", "-.Inf", "-.INF":
-			return math.Inf(-1)
-		}
-		if !maybeNumber(s) {
-			return s // quantities such as 500m and 256Mi, versions, dates
-		}
-		plain := strings.ReplaceAll(s, "_", "")
-		if i, err := strconv.ParseInt(plain, 0, 64); err == nil {
-			return i
-		}
-		if u, err := strconv.ParseUint(plain, 0, 64); err == nil {
-			return u
-		}
-		if isYAMLFloat(plain) {
-			if f, err := strconv.ParseFloat(plain, 64); err == nil {
-				return f
-			}
-		}
-	}
-	return s
-}
-
-// maybeNumber is a quick test that skips the number parsers (and the
-// errors they allocate) for strings that cannot be numbers.
-func maybeNumber(s string) bool {
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c >= '0' && c <= '9', c >= 'a' && c <= 'f', c >= 'A' && c <= 'F':
-		case c == '+', c == '-', c == '.', c == '_', c == 'x', c == 'X', c == 'o', c == 'O':
-		default:
-			return false
-		}
-	}
-	return true
-}
-
-// isYAMLFloat matches yaml.v2's ^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$
-func isYAMLFloat(s string) bool {
-	i := 0
-	if i < len(s) && (s[i] == '+' || s[i] == '-') {
-		i++
-	}
-	digits := func() int {
-		n := 0
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-			n++
-		}
-		return n
-	}
-	if i < len(s) && s[i] == '.' {
-		i++
-		if digits() == 0 {
-			return false
-		}
-	} else {
-		if digits() == 0 {
-			return false
-		}
-		if i < len(s) && s[i] == '.' {
-			i++
-			digits()
-		}
-	}
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		i++
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
-			i++
-		}
-		if digits() == 0 {
-			return false
-		}
-	}
-	return i == len(s)
-}
-
-// jsonValue makes a resolved scalar into what kubectl would send: its YAML is
-// turned into JSON and back, so a whole float such as 1.0 comes back as the
-// integer 1 and an integer beyond int64 as a float. NaN and infinities have
-// no JSON form.
-func jsonValue(v any, at mark) (any, error) {
-	switch v := v.(type) {
-	case uint64:
-		return float64(v), nil
-	case float64:
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return nil, errorAt(at, "NaN and infinite numbers cannot be sent to Kubernetes (JSON has no form for them)")
-		}
-		if v == math.Trunc(v) && v >= -(1<<63) && v < 1<<63 {
-			return int64(v), nil
-		}
-		return v, nil
-	}
-	return v, nil
 }
