@@ -165,4 +165,3 @@ func directive(data []byte) bool {
 	}
 	return false
 }
-
