@@ -59,6 +59,7 @@ func decode(path string, data []byte) ([]decoded, error) {
 
 func decodeWith(path string, data []byte, opts decodeOptions) ([]decoded, error) {
 	text, bom, terr := toText(data)
+	utf16 := bom && !hasPrefix(data, bomUTF8)
 	if terr != nil {
 		return nil, textFailure(path, text, terr)
 	}
@@ -69,13 +70,14 @@ func decodeWith(path string, data []byte, opts decodeOptions) ([]decoded, error)
 	if !bom && looksLikeJSON(text) {
 		spans, from, fail := splitJSON(text)
 		if fail != nil {
-			return nil, textFailure(path, text, fail)
+			at := ix.pos(text, min(fail.off, len(text)))
+			return nil, &DecodeError{Source: Source{Path: path, Doc: len(spans) + 1}, Line: at.line, Col: at.col, Err: errors.New(fail.msg)}
 		}
 		docs, errs = parseJSON(path, text, ix, spans)
 		yamlFrom, jsonDocs = from, len(spans)
 	}
 	if yamlFrom < len(text) || jsonDocs == 0 {
-		ydocs, yerrs := parseYAML(path, text, ix, yamlFrom, jsonDocs, bom, opts)
+		ydocs, yerrs := parseYAML(path, text, ix, yamlFrom, jsonDocs, encoding{bom, utf16}, opts)
 		docs, errs = append(docs, ydocs...), append(errs, yerrs...)
 	}
 	var out []decoded
@@ -154,9 +156,13 @@ func tooLarge(size int) string {
 
 // parseYAML parses the YAML part of an input, from byte from on, numbering
 // its documents after the JSON values before it.
-func parseYAML(path string, text []byte, ix lineIndex, from, docBase int, bom bool, opts decodeOptions) ([]parsedDoc, []error) {
+// encoding is what toText found: a byte order mark, and UTF-16.
+type encoding struct{ bom, utf16 bool }
+
+func parseYAML(path string, text []byte, ix lineIndex, from, docBase int, enc encoding, opts decodeOptions) ([]parsedDoc, []error) {
 	var docs []parsedDoc
 	var errs []error
+	content := false // a document with content was seen
 	for _, c := range splitDocuments(text, ix, from) {
 		c.doc += docBase
 		start := c.at(mark{1, 1})
@@ -169,7 +175,14 @@ func parseYAML(path string, text []byte, ix lineIndex, from, docBase int, bom bo
 			fail(refuseAt(start, refusedUnsafe, "%s", tooLarge(c.size)))
 			continue
 		}
-		if hasPrefix(c.data, bomUTF8+bomUTF8) || bom && c.off == 0 && hasPrefix(c.data, bomUTF8) {
+		if enc.utf16 && content && hasContent(c.data) {
+			// kubectl's reader cuts documents at line feed bytes, which
+			// UTF-16 text does not hold: its parser reads the whole file
+			// as one stream and keeps only the first document.
+			fail(refuseAt(start, refusedDroppedDocument, "a second document in a UTF-16 file: kubectl would read only the first and silently drop the rest; convert the file to UTF-8"))
+			break
+		}
+		if hasPrefix(c.data, bomUTF8+bomUTF8) || enc.bom && c.off == 0 && hasPrefix(c.data, bomUTF8) {
 			fail(refuseAt(start, refusedUnsafe, "two byte order marks (U+FEFF) start this document: kubectl misreads the lines after them; remove one"))
 			continue
 		}
@@ -190,6 +203,7 @@ func parseYAML(path string, text []byte, ix lineIndex, from, docBase int, bom bo
 		if root == nil {
 			continue
 		}
+		content = true
 		if err := check11(&c, root); err != nil {
 			errs = append(errs, docError(path, c.doc, start, asPosError(err, start)))
 			continue

@@ -24,9 +24,6 @@ var documentedRefusals = []refusal{
 // the one deliberate difference in objects) and with kubectl's path, and
 // returns the difference that is not a documented refusal, or nil.
 func diffKubectl(data []byte) error {
-	if hasPrefix(data, bomUTF16LE) || hasPrefix(data, bomUTF16BE) {
-		return nil // kapply reads UTF-16; kubectl's reader cuts it at 0x0A bytes
-	}
 	want, kerr := kubectlDecode(data)
 	ds, err := decodeWith("fuzz.yaml", data, decodeOptions{kubectlKeys: true})
 	switch {

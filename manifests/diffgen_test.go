@@ -98,6 +98,9 @@ func generateStream(seed []byte) []byte {
 	case 1:
 		s = strings.TrimRight(s, "\n")
 	}
+	if r.n(12) == 0 {
+		return utf16Bytes(strings.TrimPrefix(s, "\ufeff"), r.n(2) == 0)
+	}
 	return []byte(s)
 }
 

@@ -52,7 +52,7 @@ func splitJSON(text []byte) (docs []jsonDoc, yamlFrom int, fail *textError) {
 				if errors.As(derr, &se) {
 					off = max(int(se.Offset)-1, consumed)
 				}
-				return nil, 0, &textError{off, "invalid JSON (after two JSON values kubectl reads the rest of the input as JSON too)"}
+				return docs, 0, &textError{off, "invalid JSON (after two JSON values kubectl reads the rest of the input as JSON too)"}
 			}
 			return docs, skipFirstLineSpace(text, consumed), nil
 		}
