@@ -41,12 +41,12 @@ func splitDocuments(text []byte, ix lineIndex, start int) []chunk {
 	var chunks []chunk
 	at := ix.pos(text, start)
 	cur := chunk{line: at.line, col: at.col - 1, off: start}
-	var buf bytes.Buffer
+	empty := true // no line read since the last separator
 	flush := func(end int) {
 		cur.size = end - cur.off
-		cur.data = append([]byte(nil), buf.Bytes()...)
+		cur.data = kubectlLines(text[cur.off:end])
+		cur.addedLF = end > cur.off && text[end-1] != '\n'
 		chunks = append(chunks, cur)
-		buf.Reset()
 	}
 	for i := start; i < len(text); {
 		end, next := len(text), len(text)
@@ -55,9 +55,7 @@ func splitDocuments(text []byte, ix lineIndex, start int) []chunk {
 		}
 		line := text[i:end]
 		if !bytes.HasPrefix(line, []byte("---")) {
-			buf.Write(bytes.TrimSuffix(line, []byte("\r")))
-			buf.WriteByte('\n')
-			cur.addedLF = end == next
+			empty = false
 			i = next
 			continue
 		}
@@ -66,22 +64,18 @@ func splitDocuments(text []byte, ix lineIndex, start int) []chunk {
 		// another separator) the separator line goes into the document it
 		// opens, and its parser reads it as a document start marker or, if
 		// it is not one ("---#c"), as content.
-		keep := buf.Len() == 0
-		if cur.doc > 0 || buf.Len() > 0 {
+		if cur.doc > 0 || !empty {
 			// Text before the first separator with no content is still
 			// read (kubectl's parser may fail on it) but numbered with
 			// the document that follows.
-			cur.preamble = cur.doc == 0 && !hasContent(buf.Bytes())
+			cur.preamble = cur.doc == 0 && !hasContent(text[cur.off:i])
 			flush(i)
 		}
-		buf.Reset()
 		cur = chunk{doc: 1, line: ix.pos(text, next).line, off: next}
-		if keep {
+		if empty {
 			cur.line, cur.off = ix.pos(text, i).line, i
-			buf.Write(bytes.TrimSuffix(line, []byte("\r")))
-			buf.WriteByte('\n')
-			cur.addedLF = end == next
 		}
+		empty = !empty
 		if rest := strings.TrimSpace(string(line[3:])); rest != "" && rest[0] != '#' {
 			sep := ix.pos(text, i)
 			cur.sepErr = errorAt(mark{sep.line, sep.col + 3},
@@ -92,8 +86,8 @@ func splitDocuments(text []byte, ix lineIndex, start int) []chunk {
 		}
 		i = next
 	}
-	if cur.doc > 0 || buf.Len() > 0 {
-		cur.preamble = cur.doc == 0 && !hasContent(buf.Bytes())
+	if cur.doc > 0 || !empty {
+		cur.preamble = cur.doc == 0 && !hasContent(text[cur.off:])
 		flush(len(text))
 	}
 	n := 0
@@ -107,6 +101,22 @@ func splitDocuments(text []byte, ix lineIndex, start int) []chunk {
 		}
 	}
 	return chunks
+}
+
+// kubectlLines gives text as kubectl's line reader passes it on: a carriage
+// return before a line feed dropped, and a line feed after the last line.
+// Without carriage returns it is text itself, not copied.
+func kubectlLines(text []byte) []byte {
+	if len(text) == 0 {
+		return nil
+	}
+	if bytes.Contains(text, []byte("\r\n")) {
+		text = bytes.ReplaceAll(text, []byte("\r\n"), []byte("\n"))
+	}
+	if text[len(text)-1] != '\n' {
+		text = append(text[:len(text):len(text)], '\n')
+	}
+	return text
 }
 
 // isDocStart reports whether the line at text[i] is a YAML document marker.
