@@ -43,6 +43,9 @@ func TestBadInputWritesNothing(t *testing.T) {
 		{name: "cluster-scoped with a namespace", content: bundle(valid, "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: r\n  namespace: x\n"), want: `FILE#2:8: clusterrole.rbac.authorization.k8s.io/r: cluster-scoped object with a namespace`},
 		{name: "oversize document", content: bundle(valid, configMap("big", "", map[string]string{"blob": strings.Repeat("x", 3<<20+1)})), want: `FILE#2:\d+(:\d+)?: .*(3 MiB|3145728)`},
 		{name: "alias bomb", content: bundle(valid, bomb), want: `FILE#2:\d+:\d+: aliases expand to more than 100000 values`},
+		{name: "merge key overriding an explicit key (issue 18)", content: bundle(valid, configMap("m", "", nil)+"  q: a\n  <<: {q: b}\n"), want: `FILE#2:\d+:3: merge key << comes after the key "q" \(line \d+\) and sets it too`},
+		{name: "document kubectl would drop (issue 18)", content: bundle(valid, strings.ReplaceAll(configMap("c", "", nil)+"---\n"+configMap("d", "", nil), "\n", "\r")), want: `FILE#2:\d+:1: this "---" follows a CR, NEL, LS or PS line break`},
+		{name: "items on a kind not named List (issue 18)", content: bundle(valid, configMap("i", "", nil)+"items: []\n"), want: `FILE#2:\d+:1: a top-level items field on kind ConfigMap`},
 		{name: "binary file", content: valid + "\x00\x01\x02", want: `FILE(#\d+:\d+:\d+)?: not a text file`},
 		{name: "symlink out of the root", files: func(t *testing.T, dir string) string {
 			root := filepath.Join(dir, "root")
