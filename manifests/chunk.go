@@ -45,7 +45,7 @@ func parseChunk(c chunk) (root *yaml.Node, perr *posError) {
 		if errors.As(err, &le) && (le.Message == "did not find expected <document start>" || docEndBefore(c.data, perr.at.line-c.line+1) || flowRootParses(c.data)) && !directive(c.data) {
 			// The first document ended and something that is not a
 			// document follows: kubectl never reads that far.
-			return nil, droppedDocument(perr.at)
+			return nil, droppedDocument(c, perr.at)
 		}
 		return nil, perr
 	}
@@ -55,9 +55,9 @@ func parseChunk(c chunk) (root *yaml.Node, perr *posError) {
 	switch err := l.Load(&extra); {
 	case errors.Is(err, io.EOF):
 	case err != nil:
-		return nil, droppedDocument(yamlError(err, c).at)
+		return nil, droppedDocument(c, yamlError(err, c).at)
 	default:
-		return nil, droppedDocument(c.at(mark{extra.Line, extra.Column}))
+		return nil, droppedDocument(c, c.at(mark{extra.Line, extra.Column}))
 	}
 	if len(doc.Content) == 0 {
 		return nil, nil
@@ -68,7 +68,10 @@ func parseChunk(c chunk) (root *yaml.Node, perr *posError) {
 // droppedDocument explains more YAML after the first document of what
 // kubectl reads as one: kubectl parses only the first and silently drops
 // the rest.
-func droppedDocument(extra mark) *posError {
+func droppedDocument(c chunk, extra mark) *posError {
+	if c.utf16 {
+		return refuseAt(extra, refusedDroppedDocument, "a second document in a UTF-16 file: kubectl would read only the first and silently drop the rest; convert the file to UTF-8")
+	}
 	return refuseAt(extra, refusedDroppedDocument, `more YAML follows the end of the document without a "---" line: kubectl would silently drop it; put a "---" line before it`)
 }
 
@@ -119,15 +122,22 @@ func yamlError(err error, c chunk) *posError {
 	return errorAt(at, "invalid YAML: %s", le.Message)
 }
 
-// docEndBefore reports whether data has a "..." document end marker line
-// before line (1-based) that ends a document which parses on its own.
+// docEndBefore reports whether data has a "..." or "---" line before line
+// (1-based) that ends a document which parses on its own: kubectl's parser
+// stops there, so an error after it is one kubectl never sees.
 func docEndBefore(data []byte, line int) bool {
 	n := 1
 	for i := 0; i < len(data) && n <= line; n++ {
 		end, next := nextLine(data, i)
+		cut := -1
 		if l := data[i:end]; bytes.HasPrefix(l, []byte("...")) && (len(l) == 3 || l[3] == ' ' || l[3] == '\t') {
+			cut = i + 3
+		} else if i > 0 && isDocStart(data, i) {
+			cut = i
+		}
+		if cut >= 0 {
 			var doc yaml.Node
-			return yaml.Unmarshal(data[:i+3], &doc) == nil
+			return yaml.Unmarshal(data[:cut], &doc) == nil && len(doc.Content) > 0
 		}
 		if next == i {
 			break

@@ -162,8 +162,14 @@ type encoding struct{ bom, utf16 bool }
 func parseYAML(path string, text []byte, ix lineIndex, from, docBase int, enc encoding, opts decodeOptions) ([]parsedDoc, []error) {
 	var docs []parsedDoc
 	var errs []error
-	content := false // a document with content was seen
-	for _, c := range splitDocuments(text, ix, from) {
+	chunks := splitDocuments(text, ix, from)
+	if enc.utf16 {
+		// kubectl's reader cuts documents at line feed bytes, which UTF-16
+		// text does not hold: its parser reads the whole file as one
+		// stream, keeping only the first document.
+		chunks = []chunk{{doc: 1, line: 1, size: len(text), data: kubectlLines(text), addedLF: len(text) > 0 && text[len(text)-1] != '\n', utf16: true}}
+	}
+	for _, c := range chunks {
 		c.doc += docBase
 		start := c.at(mark{1, 1})
 		fail := func(e *posError) { errs = append(errs, docError(path, c.doc, start, e)) }
@@ -174,13 +180,6 @@ func parseYAML(path string, text []byte, ix lineIndex, from, docBase int, enc en
 		if c.size > MaxDocumentBytes {
 			fail(refuseAt(start, refusedUnsafe, "%s", tooLarge(c.size)))
 			continue
-		}
-		if enc.utf16 && content && hasContent(c.data) {
-			// kubectl's reader cuts documents at line feed bytes, which
-			// UTF-16 text does not hold: its parser reads the whole file
-			// as one stream and keeps only the first document.
-			fail(refuseAt(start, refusedDroppedDocument, "a second document in a UTF-16 file: kubectl would read only the first and silently drop the rest; convert the file to UTF-8"))
-			break
 		}
 		if hasPrefix(c.data, bomUTF8+bomUTF8) || enc.bom && c.off == 0 && hasPrefix(c.data, bomUTF8) {
 			fail(refuseAt(start, refusedUnsafe, "two byte order marks (U+FEFF) start this document: kubectl misreads the lines after them; remove one"))
@@ -203,7 +202,6 @@ func parseYAML(path string, text []byte, ix lineIndex, from, docBase int, enc en
 		if root == nil {
 			continue
 		}
-		content = true
 		if err := check11(&c, root); err != nil {
 			errs = append(errs, docError(path, c.doc, start, asPosError(err, start)))
 			continue

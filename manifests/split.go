@@ -20,6 +20,7 @@ type chunk struct {
 	data     []byte
 	addedLF  bool // the input's last line has no line break: data has one added
 	preamble bool // comments before the first separator: no document of its own
+	utf16    bool // the whole of a UTF-16 file, which kubectl does not cut
 	// sepErr is set when the separator line opening the chunk is one kubectl
 	// refuses ("--- x"): the chunk is still cut there, to check what follows.
 	sepErr *posError
