@@ -21,7 +21,10 @@ import (
 type DiffOptions struct {
 	FieldManager   string
 	ForceConflicts bool
-	Validation     Validation
+	// MigrateFrom is apply's Options.MigrateFrom: the diff shows the
+	// fields that taking over those managers' fields would remove.
+	MigrateFrom []string
+	Validation  Validation
 	// Concurrency is the number of objects compared in parallel.
 	Concurrency int
 	// ApplySet, when set, diffs as apply --applyset would apply (members
@@ -94,6 +97,10 @@ type DiffResult struct {
 	Err error
 	// Warnings the API server sent with the dry run.
 	Warnings []string
+	// MigratedFrom names the field managers apply would take over (see
+	// Options.MigrateFrom); the fields only they own, that the manifest
+	// dropped, show as removed.
+	MigratedFrom []string
 }
 
 // DiffSet is the outcome of Diff: one result per input object, in input

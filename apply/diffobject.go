@@ -50,6 +50,11 @@ func (d *differ) diff(ctx context.Context, item *Item) DiffResult {
 		res.Action = DiffCreate
 	default:
 		res.Action = DiffUpdate
+		policy := migrationPolicy{manager: d.opts.FieldManager, from: d.opts.MigrateFrom}
+		if merged, res.MigratedFrom, err = policy.previewOnServer(ctx, item.Resolved.Resource(d.a.Clients.Dynamic), live, merged); err != nil {
+			res.Action, res.Err = DiffError, err
+			return res
+		}
 	}
 	from, to := render.Diffable(live), render.Diffable(merged)
 	if live != nil {
@@ -92,21 +97,30 @@ func (d *differ) dryRun(ctx context.Context, item *Item) (live, merged *unstruct
 		}()
 	}
 	data, err := item.Object.MarshalJSON()
-	if err == nil {
-		force := d.opts.ForceConflicts
-		merged, err = ri.Patch(ctx, name, types.ApplyPatchType, data, metav1.PatchOptions{
+	send := func(force bool) (*unstructured.Unstructured, error) {
+		return ri.Patch(ctx, name, types.ApplyPatchType, data, metav1.PatchOptions{
 			FieldManager:    d.opts.FieldManager,
 			Force:           &force,
 			DryRun:          []string{metav1.DryRunAll},
 			FieldValidation: string(d.opts.Validation),
 		})
-		if apierrors.IsConflict(err) && !force {
-			err = fmt.Errorf("%w (another field manager owns these fields: apply with --force-conflicts to take them over)", err)
-		}
+	}
+	if err == nil {
+		merged, err = send(d.opts.ForceConflicts)
 	} else {
 		err = fmt.Errorf("encode: %w", err)
 	}
 	l := <-liveCh
+	if apierrors.IsConflict(err) && !d.opts.ForceConflicts {
+		// Conflicts with managers apply would migrate first are none.
+		policy := migrationPolicy{manager: d.opts.FieldManager, from: d.opts.MigrateFrom}
+		if l.obj != nil && conflictsOnlyWith(err, policy.takenNames(l.obj.GetManagedFields())) {
+			merged, err = send(true)
+		}
+		if apierrors.IsConflict(err) {
+			err = fmt.Errorf("%w (another field manager owns these fields: apply with --force-conflicts to take them over)", err)
+		}
+	}
 	switch {
 	case err != nil:
 		// The live object still goes back: its Secret values are

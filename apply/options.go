@@ -3,6 +3,7 @@ package apply
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/kapply-dev/kapply/apply/applyset"
@@ -55,8 +56,14 @@ type Options struct {
 	Mode           Mode
 	FieldManager   string
 	ForceConflicts bool
-	DryRun         DryRun
-	Validation     Validation
+	// MigrateFrom names field managers (other tools: helm, kapp, an old
+	// field manager) whose fields server-side apply takes over before
+	// applying, so that fields the manifest dropped are removed. The
+	// client-side managers of kubectl apply and kapply's own Update
+	// entries are always taken (see migrate.go).
+	MigrateFrom []string
+	DryRun      DryRun
+	Validation  Validation
 	// Concurrency is the number of objects written in parallel within a
 	// stage.
 	Concurrency int
@@ -110,6 +117,12 @@ func (o *Options) Validate() error {
 	}
 	if o.FieldManager == "" {
 		errs = append(errs, errors.New("a field manager is required"))
+	}
+	if len(o.MigrateFrom) > 0 && o.Mode != ServerSideApply {
+		errs = append(errs, errors.New("--migrate-from only applies to server-side apply"))
+	}
+	if slices.Contains(o.MigrateFrom, o.FieldManager) {
+		errs = append(errs, fmt.Errorf("--migrate-from %s names the field manager of the run itself", o.FieldManager))
 	}
 	if o.ForceConflicts && o.Mode != ServerSideApply {
 		errs = append(errs, errors.New("--force-conflicts only applies to server-side apply"))

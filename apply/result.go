@@ -34,6 +34,10 @@ type Result struct {
 	// Warnings the API server sent with the response (deprecations,
 	// unknown fields under --validate=warn).
 	Warnings []string
+	// MigratedFrom names the field managers whose fields this run took
+	// over before applying (see Options.MigrateFrom); with a dry run, the
+	// ones it would take over.
+	MigratedFrom []string
 	// Retries counts the requests for this object that were sent again,
 	// or read back, after a transient failure (see dynamicx.Traffic).
 	Retries int

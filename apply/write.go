@@ -27,7 +27,7 @@ func (r *run) write(ctx context.Context, item *Item, snap *snapshot) Result {
 	case r.opts.Mode == Update:
 		res.Action, err = r.update(ctx, item)
 	default:
-		res.Action, err = r.serverSideApply(ctx, item, snap)
+		res.Action, res.MigratedFrom, err = r.serverSideApply(ctx, item, snap)
 	}
 	if err != nil {
 		res.Action, res.Err = Failed, err
@@ -47,7 +47,11 @@ func (r *run) dryRun() []string {
 	return nil
 }
 
-func (r *run) serverSideApply(ctx context.Context, item *Item, snap *snapshot) (Action, error) {
+// serverSideApply sends the object as an apply patch. Fields of managers
+// the migration policy takes (see migrate.go) are moved into this
+// manager's entry first, so that the apply removes what the manifest
+// dropped; the managers taken over are returned.
+func (r *run) serverSideApply(ctx context.Context, item *Item, snap *snapshot) (Action, []string, error) {
 	ri := item.Resolved.Resource(r.a.Clients.Dynamic)
 	name := item.Object.GetName()
 	var live *unstructured.Unstructured
@@ -62,38 +66,57 @@ func (r *run) serverSideApply(ctx context.Context, item *Item, snap *snapshot) (
 			live, exists = got, true
 			before.labels = got.GetLabels()
 		case !apierrors.IsNotFound(err):
-			return Failed, fmt.Errorf("read live object: %w", err)
+			return Failed, nil, fmt.Errorf("read live object: %w", err)
 		}
 	} else {
 		var err error
 		before, exists, err = r.lookup(ctx, item, snap)
 		if err != nil {
-			return Failed, err
+			return Failed, nil, err
 		}
 	}
 	if err := r.checkOwnership(before.labels); err != nil {
-		return Failed, err
+		return Failed, nil, err
+	}
+	var migrated []string
+	if exists && r.opts.DryRun == DryRunNone {
+		var err error
+		if before, migrated, err = r.migrateOwnership(ctx, item, before); err != nil {
+			return Failed, nil, err
+		}
 	}
 	data, err := item.Object.MarshalJSON()
 	if err != nil {
-		return Failed, fmt.Errorf("encode: %w", err)
+		return Failed, nil, fmt.Errorf("encode: %w", err)
 	}
 	force := r.opts.ForceConflicts
 	var out *unstructured.Unstructured
-	err = r.retry(ctx, func() (err error) { // an apply patch is idempotent
-		out, err = ri.Patch(ctx, name, types.ApplyPatchType, data, metav1.PatchOptions{
-			FieldManager:    r.opts.FieldManager,
-			Force:           &force,
-			DryRun:          r.dryRun(),
-			FieldValidation: string(r.opts.Validation),
+	send := func() error {
+		return r.retry(ctx, func() (err error) { // an apply patch is idempotent
+			out, err = ri.Patch(ctx, name, types.ApplyPatchType, data, metav1.PatchOptions{
+				FieldManager:    r.opts.FieldManager,
+				Force:           &force,
+				DryRun:          r.dryRun(),
+				FieldValidation: string(r.opts.Validation),
+			})
+			return err
 		})
-		return err
-	})
+	}
+	err = send()
+	if live != nil && !force && apierrors.IsConflict(err) {
+		// A dry run stores no migration: conflicts with the managers it
+		// would take over are none.
+		policy := migrationPolicy{manager: r.opts.FieldManager, from: r.opts.MigrateFrom}
+		if conflictsOnlyWith(err, policy.takenNames(live.GetManagedFields())) {
+			force = true
+			err = send()
+		}
+	}
 	if err != nil {
 		if apierrors.IsConflict(err) && !force {
-			return Failed, fmt.Errorf("%w (another field manager owns these fields: apply with --force-conflicts to take them over)", err)
+			return Failed, nil, fmt.Errorf("%w (another field manager owns these fields: apply with --force-conflicts to take them over)", err)
 		}
-		return Failed, err
+		return Failed, nil, err
 	}
 	switch {
 	case !exists:
@@ -108,16 +131,23 @@ func (r *run) serverSideApply(ctx context.Context, item *Item, snap *snapshot) (
 				return err
 			})
 		}
-		return Created, nil
+		return Created, nil, nil
 	case live != nil:
-		if sameContent(live, out) {
-			return Unchanged, nil
+		// A dry run stores no migration: show what it would remove.
+		policy := migrationPolicy{manager: r.opts.FieldManager, from: r.opts.MigrateFrom}
+		if out, migrated, err = policy.previewOnServer(ctx, ri, live, out); err != nil {
+			return Failed, nil, err
 		}
-		return Configured, nil
+		if sameContent(live, out) {
+			return Unchanged, migrated, nil
+		}
+		return Configured, migrated, nil
+	case migrated != nil:
+		return Configured, migrated, nil // the migration rewrote its managed fields
 	case out.GetResourceVersion() == before.rv, !changedByUs(before, out, r.opts.FieldManager):
-		return Unchanged, nil
+		return Unchanged, nil, nil
 	default:
-		return Configured, nil
+		return Configured, nil, nil
 	}
 }
 

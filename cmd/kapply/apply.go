@@ -54,6 +54,7 @@ func applyCommand(s streams) *cli.Command {
 		UsageText: "kapply apply -f PATH [-f PATH...] [flags]\n   kapply apply -k DIR [flags]",
 		Flags: concat(connectionFlags(), inputFlags(), writeFlags(),
 			&cli.BoolFlag{Name: "force-conflicts", Usage: "take over fields owned by other field managers"},
+			migrateFromFlag(),
 			&cli.StringFlag{Name: "mode", Value: string(apply.ServerSideApply), Usage: "apply (server-side apply) or update (GET then PUT, for servers without server-side apply)"},
 			applyWaitFlags(),
 			applySetFlags(),
@@ -70,6 +71,17 @@ func createCommand(s streams) *cli.Command {
 		Flags:     concat(connectionFlags(), inputFlags(), writeFlags()),
 		Action:    func(c *cli.Context) error { return runApply(c, s, apply.Create) },
 	}
+}
+
+// migrateFromFlag names other tools' field managers whose fields apply
+// takes over (issue 12 B).
+func migrateFromFlag() cli.Flag {
+	return &cli.StringSliceFlag{Name: "migrate-from", Usage: "take over the fields of this field manager (helm, kapp, an old --field-manager...) so that fields the manifests dropped are removed; repeat for more. kubectl apply's client-side managers are always taken"}
+}
+
+// migratedNote says whose fields were taken over.
+func migratedNote(managers []string) string {
+	return "field ownership migrated from " + strings.Join(managers, ", ")
 }
 
 func concat(groups ...any) []cli.Flag {
@@ -94,6 +106,7 @@ func applyOptions(c *cli.Context, mode apply.Mode) (apply.Options, error) {
 	if mode == "" {
 		mode = apply.Mode(c.String("mode"))
 		opts.ForceConflicts = c.Bool("force-conflicts")
+		opts.MigrateFrom = c.StringSlice("migrate-from")
 	}
 	opts.Mode = mode
 	opts.DryRun = apply.DryRun(c.String("dry-run"))

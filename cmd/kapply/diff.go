@@ -54,6 +54,7 @@ func diffFlags() []cli.Flag {
 	}
 	return concat(connectionFlags(), inputFlags(), flags,
 		&cli.BoolFlag{Name: "force-conflicts", Usage: "diff as apply --force-conflicts would apply: take over fields owned by other field managers"},
+		migrateFromFlag(),
 		&cli.StringFlag{Name: "applyset", Usage: "diff as apply --applyset would apply"},
 		&cli.BoolFlag{Name: "prune", Usage: "with --applyset: also list the members apply --prune would delete"},
 		&cli.BoolFlag{Name: "prune-namespaces", Usage: "with --prune: as apply --prune-namespaces"},
@@ -68,6 +69,7 @@ func diffOptions(c *cli.Context) (apply.DiffOptions, error) {
 	opts.FieldManager = c.String("field-manager")
 	opts.Concurrency = c.Int("concurrency")
 	opts.ForceConflicts = c.Bool("force-conflicts")
+	opts.MigrateFrom = c.StringSlice("migrate-from")
 	v, err := parseValidation(c.String("validate"))
 	if err != nil {
 		return opts, err
@@ -130,15 +132,17 @@ func runDiff(c *cli.Context, s streams) error {
 }
 
 type jsonDiff struct {
-	Schema   string     `json:"schema"`
-	Object   jsonObject `json:"object"`
-	Source   jsonSource `json:"source"`
-	Action   string     `json:"action"`
-	Note     string     `json:"note,omitempty"`
-	Paths    []string   `json:"paths,omitempty"`
-	Diff     string     `json:"diff,omitempty"`
-	Error    string     `json:"error,omitempty"`
-	Warnings []string   `json:"warnings,omitempty"`
+	Schema string     `json:"schema"`
+	Object jsonObject `json:"object"`
+	Source jsonSource `json:"source"`
+	Action string     `json:"action"`
+	Note   string     `json:"note,omitempty"`
+	// MigratedFrom: the field managers apply would take over.
+	MigratedFrom []string `json:"migratedFrom,omitempty"`
+	Paths        []string `json:"paths,omitempty"`
+	Diff         string   `json:"diff,omitempty"`
+	Error        string   `json:"error,omitempty"`
+	Warnings     []string `json:"warnings,omitempty"`
 }
 
 // diffs prints a DiffSet: with text, the unified diffs on stdout and the
@@ -159,6 +163,7 @@ func (p *printer) diffs(ds *apply.DiffSet) {
 				Object: jsonObject{Group: r.Ref.Group, Kind: r.Ref.Kind, Namespace: r.Ref.Namespace, Name: r.Ref.Name},
 				Source: jsonSource{Path: r.Source.Path, Doc: r.Source.Doc, Line: r.Source.Line, Item: r.Source.Item},
 				Action: string(r.Action), Note: r.Note, Paths: r.Paths, Diff: r.Diff, Warnings: r.Warnings,
+				MigratedFrom: r.MigratedFrom,
 			}
 			if r.Err != nil {
 				jd.Error = r.Err.Error()
@@ -200,6 +205,9 @@ func (p *printer) diffs(ds *apply.DiffSet) {
 			note := ""
 			if r.Note != "" {
 				note = " (" + r.Note + ")"
+			}
+			if len(r.MigratedFrom) > 0 {
+				note += " (" + migratedNote(r.MigratedFrom) + ")"
 			}
 			fmt.Fprintf(p.s.out, "# %s (%s): %s%s\n%s", r.Ref, r.Source, r.Action, note, r.Diff)
 		}

@@ -38,6 +38,8 @@ type jsonResult struct {
 	Error    string     `json:"error,omitempty"`
 	Warnings []string   `json:"warnings,omitempty"`
 	Retries  int        `json:"retries,omitempty"`
+	// MigratedFrom: the field managers whose fields were taken over.
+	MigratedFrom []string `json:"migratedFrom,omitempty"`
 }
 
 type jsonSummary struct {
@@ -75,6 +77,7 @@ func (p *printer) results(cs *apply.ChangeSet) {
 				Object: jsonObject{Group: r.Ref.Group, Kind: r.Ref.Kind, Namespace: r.Ref.Namespace, Name: r.Ref.Name},
 				Source: jsonSource{Path: r.Source.Path, Doc: r.Source.Doc, Line: r.Source.Line, Item: r.Source.Item},
 				Action: string(r.Action), DryRun: r.DryRun, Warnings: r.Warnings, Retries: r.Retries,
+				MigratedFrom: r.MigratedFrom,
 			}
 			if r.Err != nil {
 				jr.Error = r.Err.Error()
@@ -91,6 +94,9 @@ func (p *printer) results(cs *apply.ChangeSet) {
 			dry = " (dry run)"
 		}
 		line := fmt.Sprintf("%s %s%s", r.Ref, r.Action, dry)
+		if len(r.MigratedFrom) > 0 {
+			line += " (" + migratedNote(r.MigratedFrom) + ")"
+		}
 		if r.Err != nil {
 			line += fmt.Sprintf(": %s: %v", r.Source, r.Err)
 		}
