@@ -15,9 +15,9 @@ import (
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 )
 
-// corpusDir is the shared corpus, beside the repository (never an absolute
-// path: CI clones the repository elsewhere with shared/ next to it).
-const corpusDir = "../../shared/corpus"
+// corpusDir is the real-world corpus, copied into the repository with its
+// sources and licences (testdata/corpus/INDEX.md).
+const corpusDir = "../testdata/corpus"
 
 func readCorpus(t testing.TB, name string) []byte {
 	t.Helper()
@@ -28,7 +28,7 @@ func readCorpus(t testing.TB, name string) []byte {
 	return data
 }
 
-// The counts are those of ../shared/corpus/INDEX.md.
+// The counts are those of testdata/corpus/INDEX.md.
 var corpusCounts = []struct {
 	file  string
 	count int

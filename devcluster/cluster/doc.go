@@ -6,5 +6,5 @@
 // Everything listens on loopback, and the service range, pod CIDR, node IP
 // and advertise address are all in 127.0.0.0/8, so that the API server, which
 // dials webhook and aggregated API backends itself, never sends traffic off
-// the machine (see ../shared/devcluster.md).
+// the machine.
 package cluster
