@@ -68,10 +68,10 @@ demo: build devcluster
 	@echo
 	$(BIN)/kapply version --kubeconfig $(DEMO_DIR)/kubeconfig
 	@echo
-	$(BIN)/kapply apply --kubeconfig $(DEMO_DIR)/kubeconfig -f testdata/demo/ -f ../shared/corpus/04-crds-and-crs/contour-gateway.yaml
+	$(BIN)/kapply apply --kubeconfig $(DEMO_DIR)/kubeconfig -f testdata/demo/ -f testdata/corpus/04-crds-and-crs/contour-gateway.yaml
 	@echo
 	@echo "# the same again: nothing changes"
-	$(BIN)/kapply apply --kubeconfig $(DEMO_DIR)/kubeconfig -f testdata/demo/ -f ../shared/corpus/04-crds-and-crs/contour-gateway.yaml | tail -n 1
+	$(BIN)/kapply apply --kubeconfig $(DEMO_DIR)/kubeconfig -f testdata/demo/ -f testdata/corpus/04-crds-and-crs/contour-gateway.yaml | tail -n 1
 	@echo
 	@sleep 2
 	$(BIN)/devcluster kubectl --kubeconfig $(DEMO_DIR)/kubeconfig get nodes,deploy,pods,svc,ingress -n kapply-demo -o wide
@@ -97,7 +97,7 @@ bench: build devcluster
 	$(BIN)/devcluster run --minimal -- \
 		env KAPPLY_BIN=$(BIN)/kapply DEVCLUSTER_BIN=$(BIN)/devcluster BENCH_REPORT=$(BENCH_REPORT) \
 		BENCH_SIZES=$(BENCH_SIZES) BENCH_RUNS=$(BENCH_RUNS) BENCH_KUBECTL=$(BENCH_KUBECTL) \
-		$(GO) test -tags bench -count=1 -run 'TestBenchSuite' -v -timeout 60m ./cmd/kapply/
+		$(GO) test -tags bench -count=1 -run 'TestBenchSuite' -v -timeout 60m ./e2e/bench/
 	$(GO) test -run '^$$' -bench . -benchmem ./manifests/
 
 lint:

@@ -1,25 +1,18 @@
 //go:build e2e
 
-package main
+package e2e
 
 import (
 	"context"
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/kapply-dev/kapply/internal/testcluster"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
-
-var configMapsGVR = schema.GroupVersionResource{Version: "v1", Resource: "configmaps"}
 
 func configMap(name, ns string, data map[string]string) string {
 	var b strings.Builder
@@ -34,36 +27,16 @@ func configMap(name, ns string, data map[string]string) string {
 	return b.String()
 }
 
-func bundle(docs ...string) string { return strings.Join(docs, "---\n") }
-
 func configMapExists(t *testing.T, kc, ns, name string) bool {
 	t.Helper()
-	_, err := dynamicFor(t, kc).Resource(configMapsGVR).Namespace(ns).Get(context.Background(), name, metav1.GetOptions{})
+	_, err := testcluster.Dynamic(t, kc).Resource(testcluster.ConfigMapsGVR).Namespace(ns).Get(context.Background(), name, metav1.GetOptions{})
 	return err == nil
-}
-
-// goldenOutput compares out with testdata/NAME, or rewrites it with -update.
-func goldenOutput(t *testing.T, name, out string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), out); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", name, diff)
-	}
 }
 
 var durationRE = regexp.MustCompile(`"durationSeconds":[0-9.e-]+`)
 
 func TestApplyOutputGolden(t *testing.T) {
-	kc := e2eKubeconfig(t)
+	kc := testcluster.Kubeconfig(t)
 	for _, format := range []string{"text", "json"} {
 		t.Run(format, func(t *testing.T) {
 			ns := "golden-" + format
@@ -86,9 +59,9 @@ func TestApplyOutputGolden(t *testing.T) {
 }
 
 func TestCreateExistingObjectFailsAndTheOthersProceed(t *testing.T) {
-	kc := e2eKubeconfig(t)
+	kc := testcluster.Kubeconfig(t)
 	ns := "create-existing"
-	createNamespace(t, kc, ns)
+	testcluster.CreateNamespace(t, kc, ns)
 	in := bundle(configMap("a", "", map[string]string{"k": "v"}), configMap("b", "", map[string]string{"k": "v"}))
 	if code, _, stderr := kapplyIn(t, kc, configMap("a", "", map[string]string{"k": "old"}), "create", "-f", "-", "-n", ns); code != exitOK {
 		t.Fatalf("pre-create: exit %d: %s", code, stderr)
@@ -112,9 +85,9 @@ func TestCreateExistingObjectFailsAndTheOthersProceed(t *testing.T) {
 }
 
 func TestInvalidPlansWriteNothing(t *testing.T) {
-	kc := e2eKubeconfig(t)
+	kc := testcluster.Kubeconfig(t)
 	ns := "plan-errors"
-	createNamespace(t, kc, ns)
+	testcluster.CreateNamespace(t, kc, ns)
 	tests := []struct {
 		name    string
 		in      string
@@ -149,7 +122,7 @@ func TestInvalidPlansWriteNothing(t *testing.T) {
 			if !strings.Contains(stderr, "nothing was written") {
 				t.Errorf("stderr does not say nothing was written:\n%s", stderr)
 			}
-			list, err := dynamicFor(t, kc).Resource(configMapsGVR).Namespace(ns).List(context.Background(), metav1.ListOptions{})
+			list, err := testcluster.Dynamic(t, kc).Resource(testcluster.ConfigMapsGVR).Namespace(ns).List(context.Background(), metav1.ListOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -163,9 +136,9 @@ func TestInvalidPlansWriteNothing(t *testing.T) {
 }
 
 func TestDryRunLeavesTheClusterUntouched(t *testing.T) {
-	kc := e2eKubeconfig(t)
+	kc := testcluster.Kubeconfig(t)
 	ns := "dry-run"
-	createNamespace(t, kc, ns)
+	testcluster.CreateNamespace(t, kc, ns)
 	if code, _, stderr := kapplyIn(t, kc, configMap("existing", "", map[string]string{"k": "v1"}), "apply", "-f", "-", "-n", ns); code != exitOK {
 		t.Fatal(stderr)
 	}
@@ -184,7 +157,7 @@ func TestDryRunLeavesTheClusterUntouched(t *testing.T) {
 			if configMapExists(t, kc, ns, "new") {
 				t.Error("a dry run created configmap new")
 			}
-			cm, err := dynamicFor(t, kc).Resource(configMapsGVR).Namespace(ns).Get(context.Background(), "existing", metav1.GetOptions{})
+			cm, err := testcluster.Dynamic(t, kc).Resource(testcluster.ConfigMapsGVR).Namespace(ns).Get(context.Background(), "existing", metav1.GetOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -196,9 +169,9 @@ func TestDryRunLeavesTheClusterUntouched(t *testing.T) {
 }
 
 func TestConflictWithAnotherFieldManager(t *testing.T) {
-	kc := e2eKubeconfig(t)
+	kc := testcluster.Kubeconfig(t)
 	ns := "conflicts"
-	createNamespace(t, kc, ns)
+	testcluster.CreateNamespace(t, kc, ns)
 	if code, _, stderr := kapplyIn(t, kc, configMap("shared", "", map[string]string{"owner": "other"}), "apply", "-f", "-", "-n", ns, "--field-manager", "other-tool"); code != exitOK {
 		t.Fatal(stderr)
 	}
@@ -219,9 +192,9 @@ func TestConflictWithAnotherFieldManager(t *testing.T) {
 }
 
 func TestUpdateModeCreatesThenReplaces(t *testing.T) {
-	kc := e2eKubeconfig(t)
+	kc := testcluster.Kubeconfig(t)
 	ns := "update-mode"
-	createNamespace(t, kc, ns)
+	testcluster.CreateNamespace(t, kc, ns)
 	steps := []struct {
 		data map[string]string
 		want string
@@ -239,9 +212,9 @@ func TestUpdateModeCreatesThenReplaces(t *testing.T) {
 }
 
 func TestObjectsOfAFailedNamespaceAreSkipped(t *testing.T) {
-	kc := e2eKubeconfig(t)
+	kc := testcluster.Kubeconfig(t)
 	ns := "skip-dependents"
-	createNamespace(t, kc, ns)
+	testcluster.CreateNamespace(t, kc, ns)
 	// Namespace names must be DNS labels: the server refuses this one, so
 	// the ConfigMap inside it cannot be applied, while the ConfigMap in a
 	// namespace that exists goes on.
@@ -270,9 +243,9 @@ func TestObjectsOfAFailedNamespaceAreSkipped(t *testing.T) {
 // that changes nothing must still say unchanged, even when a status write
 // lands between kapply's read and its apply. A real change is configured.
 func TestReapplyDuringRolloutIsUnchanged(t *testing.T) {
-	kc := e2eKubeconfig(t)
+	kc := testcluster.Kubeconfig(t)
 	ns := "reapply-rollout"
-	createNamespace(t, kc, ns)
+	testcluster.CreateNamespace(t, kc, ns)
 	var docs []string
 	for i := range 30 {
 		docs = append(docs, fmt.Sprintf("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d%d\nspec:\n  replicas: 1\n"+

@@ -1,6 +1,6 @@
 //go:build e2e
 
-package main
+package e2e
 
 import (
 	"os"
@@ -8,6 +8,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/kapply-dev/kapply/internal/faultproxy"
+	"github.com/kapply-dev/kapply/internal/testcluster"
 )
 
 // Every kind of bad input, end to end through the CLI and a recording proxy
@@ -15,9 +18,9 @@ import (
 // and line, and not one request that writes reaches the server. Each input
 // also holds a valid object, which must not be written either.
 func TestBadInputWritesNothing(t *testing.T) {
-	kc := e2eKubeconfig(t)
+	kc := testcluster.Kubeconfig(t)
 	ns := "bad-input"
-	createNamespace(t, kc, ns)
+	testcluster.CreateNamespace(t, kc, ns)
 	valid := configMap("valid", "", map[string]string{"k": "v"})
 	bomb := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bomb\ndata:\n  a: &a [x,x,x,x,x,x,x,x,x]\n" +
 		"  b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n  c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n  d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n" +
@@ -73,7 +76,7 @@ func TestBadInputWritesNothing(t *testing.T) {
 			} else if err := os.WriteFile(path, []byte(tc.content), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			proxied, proxy := startFaultProxy(t, kc, faultConfig{})
+			proxied, proxy := faultproxy.Start(t, kc, faultproxy.Config{})
 			args := append([]string{"apply", "-f", path}, tc.args...)
 			if len(tc.args) == 0 {
 				args = append(args, "-n", ns)

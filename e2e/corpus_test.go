@@ -1,10 +1,9 @@
 //go:build e2e
 
-package main
+package e2e
 
 import (
 	"context"
-	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,39 +11,12 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kapply-dev/kapply/dynamicx"
+	"github.com/kapply-dev/kapply/internal/testcluster"
 )
 
-// corpusDir holds real-world bundles, byte for byte as published; CI lays
-// shared/ beside the clone.
-const corpusDir = "../../../shared/corpus"
-
-// parseJSONResults reads -o json output: result lines, then one summary.
-func parseJSONResults(t *testing.T, stdout string) ([]jsonResult, jsonSummary) {
-	t.Helper()
-	var results []jsonResult
-	var sum jsonSummary
-	for _, line := range strings.Split(strings.TrimSpace(stdout), "\n") {
-		var probe struct{ Schema string }
-		if err := json.Unmarshal([]byte(line), &probe); err != nil {
-			t.Fatalf("stdout line is not JSON: %v: %q", err, line)
-		}
-		switch probe.Schema {
-		case ResultSchema:
-			var r jsonResult
-			if err := json.Unmarshal([]byte(line), &r); err != nil {
-				t.Fatal(err)
-			}
-			results = append(results, r)
-		case SummarySchema:
-			if err := json.Unmarshal([]byte(line), &sum); err != nil {
-				t.Fatal(err)
-			}
-		default:
-			t.Fatalf("unknown schema %q in %q", probe.Schema, line)
-		}
-	}
-	return results, sum
-}
+// corpusDir holds real-world bundles, byte for byte as published, with
+// their sources and licences (INDEX.md).
+const corpusDir = "../testdata/corpus"
 
 // resourceVersions reads the live resourceVersion of every object.
 func resourceVersions(t *testing.T, kubeconfig string, results []jsonResult) map[jsonObject]string {
@@ -91,13 +63,13 @@ func TestCorpusBundlesApplyInOneRunAndReapplyUnchanged(t *testing.T) {
 			// Each bundle gets a fresh cluster: ingress-nginx and
 			// cert-manager install cluster-wide webhooks that would block
 			// other tests' objects.
-			kc := newCluster(t)
+			kc := testcluster.New(t)
 			args := []string{"apply", "-o", "json"}
 			for _, f := range tc.files {
 				args = append(args, "-f", filepath.Join(corpusDir, f))
 			}
 			if tc.namespace != "" {
-				createNamespace(t, kc, tc.namespace)
+				testcluster.CreateNamespace(t, kc, tc.namespace)
 				args = append(args, "-n", tc.namespace)
 			}
 
@@ -135,7 +107,7 @@ func TestCorpusBundlesApplyInOneRunAndReapplyUnchanged(t *testing.T) {
 }
 
 func TestKustomizationDirectoryIsRefusedWithAHint(t *testing.T) {
-	kc := e2eKubeconfig(t)
+	kc := testcluster.Kubeconfig(t)
 	code, stdout, stderr := kapplyIn(t, kc, "", "apply", "-f", filepath.Join(corpusDir, "02-podinfo"), "-n", "default")
 	if code != exitUsage {
 		t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, exitUsage, stdout, stderr)
@@ -147,8 +119,8 @@ func TestKustomizationDirectoryIsRefusedWithAHint(t *testing.T) {
 		t.Errorf("stdout %q, want nothing (nothing was applied)", stdout)
 	}
 	// Nothing written: podinfo's Deployment is not there.
-	dyn := dynamicFor(t, kc)
-	if _, err := dyn.Resource(deploymentsGVR).Namespace("default").Get(context.Background(), "podinfo", metav1.GetOptions{}); err == nil {
+	dyn := testcluster.Dynamic(t, kc)
+	if _, err := dyn.Resource(testcluster.DeploymentsGVR).Namespace("default").Get(context.Background(), "podinfo", metav1.GetOptions{}); err == nil {
 		t.Error("deployment podinfo was created from a directory that was refused")
 	}
 }

@@ -1,20 +1,22 @@
 //go:build e2e
 
-package main
+package e2e
 
 import (
 	"fmt"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/kapply-dev/kapply/internal/testcluster"
 )
 
 // From 8 objects of a kind in a namespace, diff reads the live objects with
 // one LIST instead of a GET each; the result must be the same.
 func TestDiffOfALargeGroupReadsLiveObjectsByList(t *testing.T) {
-	kc := e2eKubeconfig(t)
+	kc := testcluster.Kubeconfig(t)
 	ns := "diff-list"
-	createNamespace(t, kc, ns)
+	testcluster.CreateNamespace(t, kc, ns)
 	docs := func(changed int, extra bool) string {
 		var d []string
 		for i := range 12 {

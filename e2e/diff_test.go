@@ -1,6 +1,6 @@
 //go:build e2e
 
-package main
+package e2e
 
 import (
 	"context"
@@ -15,6 +15,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/kapply-dev/kapply/internal/testcluster"
 )
 
 var (
@@ -121,9 +123,9 @@ func applyForDiff(t *testing.T, kc, in string, args ...string) {
 // the deployment controller would otherwise write the revision annotation
 // between the GET and the dry run of a diff that follows an apply.
 func TestDiffDeployments(t *testing.T) {
-	kc := newCluster(t)
+	kc := testcluster.New(t)
 	ns := "diff-deploy"
-	createNamespace(t, kc, ns)
+	testcluster.CreateNamespace(t, kc, ns)
 	base := bundle(diffDeployment("web", 1, "web"), diffService("web", ""), configMap("settings", "", map[string]string{"mode": "demo"}),
 		diffSecret("creds", map[string]string{"password": "pw"}, nil))
 	applyForDiff(t, kc, base, "-n", ns)
@@ -189,7 +191,7 @@ func TestDiffDeployments(t *testing.T) {
 	})
 
 	t.Run("immutable selector and clusterIP", func(t *testing.T) {
-		live, err := dynamicFor(t, kc).Resource(diffServicesGVR).Namespace(ns).Get(context.Background(), "web", metav1.GetOptions{})
+		live, err := testcluster.Dynamic(t, kc).Resource(diffServicesGVR).Namespace(ns).Get(context.Background(), "web", metav1.GetOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -235,9 +237,9 @@ func TestDiffDeployments(t *testing.T) {
 }
 
 func TestDiffOutputGolden(t *testing.T) {
-	kc := e2eKubeconfig(t)
+	kc := testcluster.Kubeconfig(t)
 	ns := "diff-golden"
-	createNamespace(t, kc, ns)
+	testcluster.CreateNamespace(t, kc, ns)
 	applyForDiff(t, kc, bundle(
 		configMap("settings", "", map[string]string{"mode": "demo"}),
 		diffSecret("creds", nil, map[string]string{"password": "old-password"}),
@@ -258,9 +260,9 @@ func TestDiffOutputGolden(t *testing.T) {
 // base64-encoded, in everything diff prints about Secrets that change, are
 // new, are refused or carry a copy of themselves in an annotation.
 func TestDiffNeverShowsSecretValues(t *testing.T) {
-	kc := e2eKubeconfig(t)
+	kc := testcluster.Kubeconfig(t)
 	ns := "diff-secret"
-	createNamespace(t, kc, ns)
+	testcluster.CreateNamespace(t, kc, ns)
 	const oldMarker, marker = "old-marker-7f3a9c", "new-marker-c41d2e"
 	// Live: a Secret that carries a copy of itself, data included, in
 	// last-applied-configuration, as kubectl's client-side apply leaves it.
@@ -318,9 +320,9 @@ func TestDiffNeverShowsSecretValues(t *testing.T) {
 }
 
 func TestDiffShowsObjectsOfANewNamespaceOrCRDAsWritten(t *testing.T) {
-	kc := e2eKubeconfig(t)
+	kc := testcluster.Kubeconfig(t)
 	ns, newNS := "diff-definitions", "diff-definitions-new"
-	createNamespace(t, kc, ns)
+	testcluster.CreateNamespace(t, kc, ns)
 	crd := `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
 metadata:
@@ -371,7 +373,7 @@ spec:
 		t.Errorf("gadget diff mismatch (-want +got):\n%s", cmp.Diff(wantGadget, diffs[3].Diff))
 	}
 	// A diff writes nothing.
-	dyn := dynamicFor(t, kc)
+	dyn := testcluster.Dynamic(t, kc)
 	if _, err := dyn.Resource(diffNamespacesGVR).Get(context.Background(), newNS, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 		t.Errorf("namespace %s: %v, want not found", newNS, err)
 	}
@@ -381,7 +383,7 @@ spec:
 }
 
 func TestDiffInvalidInputIsAUsageError(t *testing.T) {
-	kc := e2eKubeconfig(t)
+	kc := testcluster.Kubeconfig(t)
 	code, stdout, stderr := kapplyIn(t, kc, "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n", "diff", "-f", "-", "-n", "default")
 	if code != exitUsage || stdout != "" || !strings.Contains(stderr, `unknown kind "Widget"`) {
 		t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, exitUsage, stdout, stderr)

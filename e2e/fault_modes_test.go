@@ -1,6 +1,6 @@
 //go:build e2e
 
-package main
+package e2e
 
 import (
 	"context"
@@ -12,6 +12,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/kapply-dev/kapply/internal/faultproxy"
+	"github.com/kapply-dev/kapply/internal/testcluster"
 )
 
 // configMaps is a bundle of n ConfigMaps cm-0... with data v=value.
@@ -29,7 +32,7 @@ func configMaps(n int, value string) (string, []jsonObject) {
 // liveData returns the data value v of each ConfigMap of ns, read directly.
 func liveData(t *testing.T, kc, ns string) map[string]string {
 	t.Helper()
-	l, err := dynamicFor(t, kc).Resource(configMapsGVR).Namespace(ns).List(context.Background(), metav1.ListOptions{})
+	l, err := testcluster.Dynamic(t, kc).Resource(testcluster.ConfigMapsGVR).Namespace(ns).List(context.Background(), metav1.ListOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,16 +78,16 @@ func wantData(n int, value string) map[string]string {
 // object is read back, and counts as created (configured) when it is
 // there as sent.
 func TestCreateAndUpdateRecoverLostResponses(t *testing.T) {
-	kc := e2eKubeconfig(t)
+	kc := testcluster.Kubeconfig(t)
 	const n = 30
-	dropWrites := func(method string) faultRule {
-		return faultRule{Fault: faultDrop, Methods: []string{method}, Rate: 0.3}
+	dropWrites := func(method string) faultproxy.Rule {
+		return faultproxy.Rule{Fault: faultproxy.Drop, Methods: []string{method}, Rate: 0.3}
 	}
 	t.Run("create", func(t *testing.T) {
 		ns := "faults-create"
-		createNamespace(t, kc, ns)
+		testcluster.CreateNamespace(t, kc, ns)
 		in, objs := configMaps(n, "1")
-		pkc, proxy := startFaultProxy(t, kc, faultConfig{Seed: 11, Rules: []faultRule{dropWrites("POST")}})
+		pkc, proxy := faultproxy.Start(t, kc, faultproxy.Config{Seed: 11, Rules: []faultproxy.Rule{dropWrites("POST")}})
 		retries := applyThrough(t, pkc, in, ns, objs, "created", "create")
 		faults := len(proxy.Faults())
 		if faults == 0 || retries != faults {
@@ -100,9 +103,9 @@ func TestCreateAndUpdateRecoverLostResponses(t *testing.T) {
 	})
 	t.Run("update", func(t *testing.T) {
 		ns := "faults-update"
-		createNamespace(t, kc, ns)
+		testcluster.CreateNamespace(t, kc, ns)
 		in, objs := configMaps(n, "1")
-		pkc, proxy := startFaultProxy(t, kc, faultConfig{Seed: 12, Rules: []faultRule{dropWrites("POST")}})
+		pkc, proxy := faultproxy.Start(t, kc, faultproxy.Config{Seed: 12, Rules: []faultproxy.Rule{dropWrites("POST")}})
 		retries := applyThrough(t, pkc, in, ns, objs, "created", "apply", "--mode", "update")
 		if faults := len(proxy.Faults()); faults == 0 || retries != faults {
 			t.Errorf("create: %d retries for %d dropped responses, want one each (and some)", retries, faults)
@@ -111,8 +114,8 @@ func TestCreateAndUpdateRecoverLostResponses(t *testing.T) {
 		// The first PUT is refused with 409 Conflict (retried from a fresh
 		// read), and 30% of the PUTs' responses are lost.
 		in, _ = configMaps(n, "2")
-		pkc, proxy = startFaultProxy(t, kc, faultConfig{Seed: 13, Rules: []faultRule{
-			{Fault: faultStatus, Status: 409, Methods: []string{"PUT"}, Nth: []int{1}},
+		pkc, proxy = faultproxy.Start(t, kc, faultproxy.Config{Seed: 13, Rules: []faultproxy.Rule{
+			{Fault: faultproxy.Status, Status: 409, Methods: []string{"PUT"}, Nth: []int{1}},
 			dropWrites("PUT"),
 		}})
 		retries = applyThrough(t, pkc, in, ns, objs, "configured", "apply", "--mode", "update")
@@ -153,15 +156,15 @@ spec:
 // The wait for a bundle's CRD to be established survives watches that
 // fail to start and watches that end early.
 func TestBundleCRDSurvivesBrokenWatches(t *testing.T) {
-	kc := e2eKubeconfig(t)
+	kc := testcluster.Kubeconfig(t)
 	ns := "faults-crd"
 	docs := []string{"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: " + ns + "\n", widgetCRD}
 	for i := 0; i < 3; i++ {
 		docs = append(docs, fmt.Sprintf("apiVersion: faults.kapply.dev/v1\nkind: Widget\nmetadata:\n  name: w-%d\n  namespace: %s\nspec:\n  size: %d\n", i, ns, i))
 	}
-	pkc, proxy := startFaultProxy(t, kc, faultConfig{Seed: 21, Rules: []faultRule{
-		{Fault: faultStatus, Status: 503, Watch: true, Nth: []int{1, 2}},
-		{Fault: faultEndWatch, Rate: 1},
+	pkc, proxy := faultproxy.Start(t, kc, faultproxy.Config{Seed: 21, Rules: []faultproxy.Rule{
+		{Fault: faultproxy.Status, Status: 503, Watch: true, Nth: []int{1, 2}},
+		{Fault: faultproxy.EndWatch, Rate: 1},
 	}})
 	code, stdout, stderr := kapplyIn(t, pkc, bundle(docs...), "apply", "-f", "-", "-o", "json")
 	if code != exitOK {
@@ -174,9 +177,9 @@ func TestBundleCRDSurvivesBrokenWatches(t *testing.T) {
 	watches, refused, ended := 0, 0, 0
 	for _, l := range proxy.Requests() {
 		switch {
-		case l.Fault == faultEndWatch:
+		case l.Fault == faultproxy.EndWatch:
 			ended++
-		case l.Fault == faultStatus:
+		case l.Fault == faultproxy.Status:
 			refused++
 		}
 		if l.Watch {
@@ -192,7 +195,7 @@ func TestBundleCRDSurvivesBrokenWatches(t *testing.T) {
 		t.Errorf("%d retries for %d faults (%d watches ended early), want one fewer", sum.Retries, faults, ended)
 	}
 	widgets := schema.GroupVersionResource{Group: "faults.kapply.dev", Version: "v1", Resource: "widgets"}
-	l, err := dynamicFor(t, kc).Resource(widgets).Namespace(ns).List(context.Background(), metav1.ListOptions{})
+	l, err := testcluster.Dynamic(t, kc).Resource(widgets).Namespace(ns).List(context.Background(), metav1.ListOptions{})
 	if err != nil || len(l.Items) != 3 {
 		t.Fatalf("widgets on the cluster: %v, %v", l, err)
 	}
@@ -202,17 +205,17 @@ func TestBundleCRDSurvivesBrokenWatches(t *testing.T) {
 // The proxy's log says exactly which requests reached the server: the
 // first PATCH is answered 503 by the proxy, the second one goes through.
 func TestFaultProxyLogsWhatReachedTheServer(t *testing.T) {
-	kc := e2eKubeconfig(t)
+	kc := testcluster.Kubeconfig(t)
 	ns := "faults-log"
-	createNamespace(t, kc, ns)
-	pkc, proxy := startFaultProxy(t, kc, faultConfig{Rules: []faultRule{
-		{Fault: faultStatus, Status: 503, Methods: []string{"PATCH"}, Path: regexp.MustCompile(`/configmaps/`), Nth: []int{1}},
+	testcluster.CreateNamespace(t, kc, ns)
+	pkc, proxy := faultproxy.Start(t, kc, faultproxy.Config{Rules: []faultproxy.Rule{
+		{Fault: faultproxy.Status, Status: 503, Methods: []string{"PATCH"}, Path: regexp.MustCompile(`/configmaps/`), Nth: []int{1}},
 	}})
 	in := configMap("logged", "", map[string]string{"k": "v"})
 	if retries := applyThrough(t, pkc, in, ns, []jsonObject{{Kind: "ConfigMap", Name: "logged"}}, "created", "apply"); retries != 1 {
 		t.Errorf("%d retries, want 1", retries)
 	}
-	var patches []loggedRequest
+	var patches []faultproxy.Request
 	for _, l := range proxy.Requests() {
 		if l.Method == "PATCH" {
 			l.Seq, l.Query = 0, ""
@@ -220,8 +223,8 @@ func TestFaultProxyLogsWhatReachedTheServer(t *testing.T) {
 		}
 	}
 	path := "/api/v1/namespaces/" + ns + "/configmaps/logged"
-	want := []loggedRequest{
-		{Method: "PATCH", Path: path, Fault: faultStatus, Status: 503},
+	want := []faultproxy.Request{
+		{Method: "PATCH", Path: path, Fault: faultproxy.Status, Status: 503},
 		{Method: "PATCH", Path: path, Forwarded: true, Status: 201, UpstreamStatus: 201},
 	}
 	if diff := cmp.Diff(want, patches); diff != "" {
@@ -235,12 +238,12 @@ func TestFaultProxyLogsWhatReachedTheServer(t *testing.T) {
 // Discovery (the RESTMapper's source) survives transient faults: the
 // transport retries a 503, client-go or net/http a reset GET.
 func TestDiscoverySurvivesTransientFaults(t *testing.T) {
-	kc := e2eKubeconfig(t)
+	kc := testcluster.Kubeconfig(t)
 	ns := "faults-discovery"
-	createNamespace(t, kc, ns)
-	pkc, proxy := startFaultProxy(t, kc, faultConfig{Rules: []faultRule{
-		{Fault: faultStatus, Status: 503, Path: regexp.MustCompile(`^/api$`), Nth: []int{1, 2}},
-		{Fault: faultReset, Path: regexp.MustCompile(`^/apis$`), Nth: []int{1}},
+	testcluster.CreateNamespace(t, kc, ns)
+	pkc, proxy := faultproxy.Start(t, kc, faultproxy.Config{Rules: []faultproxy.Rule{
+		{Fault: faultproxy.Status, Status: 503, Path: regexp.MustCompile(`^/api$`), Nth: []int{1, 2}},
+		{Fault: faultproxy.Reset, Path: regexp.MustCompile(`^/apis$`), Nth: []int{1}},
 	}})
 	in := configMap("discovered", "", map[string]string{"k": "v"})
 	retries := applyThrough(t, pkc, in, ns, []jsonObject{{Kind: "ConfigMap", Name: "discovered"}}, "created", "apply")

@@ -1,6 +1,6 @@
 //go:build e2e
 
-package main
+package e2e
 
 import (
 	"context"
@@ -12,98 +12,39 @@ import (
 	"github.com/google/go-cmp/cmp"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/kapply-dev/kapply/internal/bundlegen"
+	"github.com/kapply-dev/kapply/internal/faultproxy"
+	"github.com/kapply-dev/kapply/internal/testcluster"
 )
 
 // The fault matrix runs every fault type as a subtest on the one shared
-// cluster, each with namespaces of its own and the 300-object bundle of
+// cluster, each with namespaces of its own and the 399-object bundle of
 // faultBundle.
 
-const (
-	matrixNamespaces = 3
-	matrixPerKind    = 99
-)
-
-// faultBundle is namespaces Namespaces and perKind each of ConfigMap,
-// Service and Ingress spread over them, in four stages. No controller
-// writes to these kinds: a Deployment's status updates move its
-// resourceVersion between the engine's snapshot and its patch, and a
-// second run may then report it configured although it changed nothing
-// (an engine limitation seen without any fault), which would make the
-// matrix flaky on a cluster with controllers.
-func faultBundle(prefix string, namespaces, perKind int) string {
-	var b strings.Builder
-	for n := 0; n < namespaces; n++ {
-		fmt.Fprintf(&b, "---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: %s-%d\n", prefix, n)
-	}
-	for i := 0; i < perKind; i++ {
-		fmt.Fprintf(&b, `---
-apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: %[1]s
-  namespace: %[2]s
-data:
-  index: "%[3]d"
----
-apiVersion: v1
-kind: Service
-metadata:
-  name: %[1]s
-  namespace: %[2]s
-spec:
-  selector: {app: %[1]s}
-  ports: [{port: 80, targetPort: 8080}]
----
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata:
-  name: %[1]s
-  namespace: %[2]s
-spec:
-  rules:
-  - host: %[1]s.%[2]s.localhost
-    http:
-      paths:
-      - path: /
-        pathType: Prefix
-        backend:
-          service:
-            name: %[1]s
-            port: {number: 80}
-`, fmt.Sprintf("app-%d", i), fmt.Sprintf("%s-%d", prefix, i%namespaces), i)
-	}
-	return b.String()
+// faultBundle is the generated bundle the fault tests apply: 3 Namespaces
+// and 99 each of Deployment, Service, Ingress and ConfigMap, in four
+// stages. The Deployments have no replicas: the deployment controller
+// still writes their status while kapply works (which must not make a
+// second run report them configured), and the shared cluster's node is
+// not filled with pods.
+func faultBundle(prefix string) bundlegen.Spec {
+	return bundlegen.Spec{Prefix: prefix, Namespaces: 3, PerKind: 99, ConfigMaps: 99}
 }
 
 var kindGVRs = map[string]schema.GroupVersionResource{
-	"Namespace": {Version: "v1", Resource: "namespaces"},
-	"ConfigMap": {Version: "v1", Resource: "configmaps"},
-	"Service":   {Version: "v1", Resource: "services"},
-	"Ingress":   {Group: "networking.k8s.io", Version: "v1", Resource: "ingresses"},
-}
-
-// bundleObjects lists the objects of faultBundle(prefix, namespaces,
-// perKind).
-func bundleObjects(prefix string, namespaces, perKind int) []jsonObject {
-	var out []jsonObject
-	for n := 0; n < namespaces; n++ {
-		out = append(out, jsonObject{Kind: "Namespace", Name: fmt.Sprintf("%s-%d", prefix, n)})
-	}
-	for i := 0; i < perKind; i++ {
-		ns, name := fmt.Sprintf("%s-%d", prefix, i%namespaces), fmt.Sprintf("app-%d", i)
-		out = append(out,
-			jsonObject{Kind: "ConfigMap", Namespace: ns, Name: name},
-			jsonObject{Kind: "Service", Namespace: ns, Name: name},
-			jsonObject{Group: "networking.k8s.io", Kind: "Ingress", Namespace: ns, Name: name})
-	}
-	return out
+	"Namespace":  testcluster.NamespacesGVR,
+	"ConfigMap":  testcluster.ConfigMapsGVR,
+	"Service":    testcluster.ServicesGVR,
+	"Ingress":    testcluster.IngressesGVR,
+	"Deployment": testcluster.DeploymentsGVR,
 }
 
 // liveObjects returns which of objs exist, listed with a client that talks
 // to the API server directly, not through a fault proxy.
 func liveObjects(t *testing.T, kubeconfig string, objs []jsonObject) map[jsonObject]bool {
 	t.Helper()
-	dyn := dynamicFor(t, kubeconfig)
+	dyn := testcluster.Dynamic(t, kubeconfig)
 	type list struct{ kind, ns string }
 	listed := map[list]map[string]bool{}
 	live := map[jsonObject]bool{}
@@ -149,26 +90,26 @@ func allWith(objs []jsonObject, action string) map[jsonObject]string {
 }
 
 func TestApplyRidesOutTransientFaults(t *testing.T) {
-	kc := e2eKubeconfig(t)
+	kc := testcluster.Kubeconfig(t)
 	rows := []struct {
 		name string
-		rule faultRule
+		rule faultproxy.Rule
 	}{
-		{"429 with Retry-After", faultRule{Fault: faultStatus, Status: 429, RetryAfter: "1", Rate: 0.1}},
-		{"429 without Retry-After", faultRule{Fault: faultStatus, Status: 429, Rate: 0.1}},
-		{"500", faultRule{Fault: faultStatus, Status: 500, Rate: 0.1}},
-		{"503", faultRule{Fault: faultStatus, Status: 503, Rate: 0.1}},
-		{"504", faultRule{Fault: faultStatus, Status: 504, Rate: 0.1}},
-		{"reset before forwarding", faultRule{Fault: faultReset, Rate: 0.1}},
-		{"response dropped after forwarding", faultRule{Fault: faultDrop, Rate: 0.1}},
-		{"latency", faultRule{Fault: faultLatency, Latency: 200e6, Rate: 0.1}},
+		{"429 with Retry-After", faultproxy.Rule{Fault: faultproxy.Status, Status: 429, RetryAfter: "1", Rate: 0.1}},
+		{"429 without Retry-After", faultproxy.Rule{Fault: faultproxy.Status, Status: 429, Rate: 0.1}},
+		{"500", faultproxy.Rule{Fault: faultproxy.Status, Status: 500, Rate: 0.1}},
+		{"503", faultproxy.Rule{Fault: faultproxy.Status, Status: 503, Rate: 0.1}},
+		{"504", faultproxy.Rule{Fault: faultproxy.Status, Status: 504, Rate: 0.1}},
+		{"reset before forwarding", faultproxy.Rule{Fault: faultproxy.Reset, Rate: 0.1}},
+		{"response dropped after forwarding", faultproxy.Rule{Fault: faultproxy.Drop, Rate: 0.1}},
+		{"latency", faultproxy.Rule{Fault: faultproxy.Latency, Latency: 200e6, Rate: 0.1}},
 	}
 	for i, row := range rows {
 		t.Run(row.name, func(t *testing.T) {
 			prefix := fmt.Sprintf("faults-%d", i)
-			in := faultBundle(prefix, matrixNamespaces, matrixPerKind)
-			objs := bundleObjects(prefix, matrixNamespaces, matrixPerKind)
-			pkc, proxy := startFaultProxy(t, kc, faultConfig{Seed: uint64(i + 1), Rules: []faultRule{row.rule}})
+			spec := faultBundle(prefix)
+			in, objs := spec.YAML(), objectsOf(spec.Objects())
+			pkc, proxy := faultproxy.Start(t, kc, faultproxy.Config{Seed: uint64(i + 1), Rules: []faultproxy.Rule{row.rule}})
 
 			code, stdout, stderr := kapplyIn(t, pkc, in, "apply", "-f", "-", "-o", "json")
 			if code != exitOK {
@@ -187,7 +128,7 @@ func TestApplyRidesOutTransientFaults(t *testing.T) {
 			// Each fault is recovered from by exactly one retry, whichever
 			// layer makes it; latency needs none.
 			wantRetries := faults
-			if row.rule.Fault == faultLatency {
+			if row.rule.Fault == faultproxy.Latency {
 				wantRetries = 0
 			}
 			if sum.Retries != wantRetries {
@@ -220,27 +161,27 @@ func TestApplyRidesOutTransientFaults(t *testing.T) {
 }
 
 func TestApplyReportsFaultsThatDoNotEnd(t *testing.T) {
-	kc := e2eKubeconfig(t)
+	kc := testcluster.Kubeconfig(t)
 	rows := []struct {
 		name string
 		// rule gets the row's namespace prefix.
-		rule func(prefix string) faultRule
+		rule func(prefix string) faultproxy.Rule
 		// failed says which objects the fault makes fail; objects in a
 		// failed namespace are skipped.
 		failed func(o jsonObject, prefix string) bool
 	}{
 		{
 			name: "every write to one namespace answered 503",
-			rule: func(prefix string) faultRule {
-				return faultRule{Fault: faultStatus, Status: 503, Methods: []string{"PATCH"}, Rate: 1,
+			rule: func(prefix string) faultproxy.Rule {
+				return faultproxy.Rule{Fault: faultproxy.Status, Status: 503, Methods: []string{"PATCH"}, Rate: 1,
 					Path: regexp.MustCompile(`/namespaces/` + prefix + `-2(/|$)`)}
 			},
 			failed: func(o jsonObject, prefix string) bool { return o.Kind == "Namespace" && o.Name == prefix+"-2" },
 		},
 		{
 			name: "every Service write answered 503",
-			rule: func(string) faultRule {
-				return faultRule{Fault: faultStatus, Status: 503, Methods: []string{"PATCH"}, Rate: 1, Path: regexp.MustCompile(`/services/`)}
+			rule: func(string) faultproxy.Rule {
+				return faultproxy.Rule{Fault: faultproxy.Status, Status: 503, Methods: []string{"PATCH"}, Rate: 1, Path: regexp.MustCompile(`/services/`)}
 			},
 			failed: func(o jsonObject, _ string) bool { return o.Kind == "Service" },
 		},
@@ -248,9 +189,10 @@ func TestApplyReportsFaultsThatDoNotEnd(t *testing.T) {
 	for i, row := range rows {
 		t.Run(row.name, func(t *testing.T) {
 			prefix := fmt.Sprintf("endless-%d", i)
-			objs := bundleObjects(prefix, matrixNamespaces, matrixPerKind)
-			pkc, proxy := startFaultProxy(t, kc, faultConfig{Seed: 1, Rules: []faultRule{row.rule(prefix)}})
-			code, stdout, stderr := kapplyIn(t, pkc, faultBundle(prefix, matrixNamespaces, matrixPerKind), "apply", "-f", "-", "-o", "json")
+			spec := faultBundle(prefix)
+			objs := objectsOf(spec.Objects())
+			pkc, proxy := faultproxy.Start(t, kc, faultproxy.Config{Seed: 1, Rules: []faultproxy.Rule{row.rule(prefix)}})
+			code, stdout, stderr := kapplyIn(t, pkc, spec.YAML(), "apply", "-f", "-", "-o", "json")
 			if code != exitFailed {
 				t.Fatalf("exit %d, want %d\n%s", code, exitFailed, stderr)
 			}
@@ -305,7 +247,7 @@ func TestApplyReportsFaultsThatDoNotEnd(t *testing.T) {
 
 // countPatches counts the PATCH requests whose path ends with suffix, in
 // namespace ns (or of a cluster-scoped object when ns is empty).
-func countPatches(p *faultProxy, ns, suffix string) int {
+func countPatches(p *faultproxy.Proxy, ns, suffix string) int {
 	n := 0
 	for _, l := range p.Requests() {
 		if l.Method == "PATCH" && strings.HasSuffix(l.Path, suffix) && (ns == "" || strings.Contains(l.Path, "/namespaces/"+ns+"/")) {

@@ -1,6 +1,6 @@
 //go:build e2e
 
-package main
+package e2e
 
 import (
 	"context"
@@ -19,6 +19,7 @@ import (
 	"github.com/kapply-dev/kapply/apply"
 	"github.com/kapply-dev/kapply/apply/applyset"
 	"github.com/kapply-dev/kapply/dynamicx"
+	"github.com/kapply-dev/kapply/internal/testcluster"
 	"github.com/kapply-dev/kapply/manifests"
 )
 
@@ -40,8 +41,8 @@ var (
 func liveState(t *testing.T, kc, ns string) map[string]string {
 	t.Helper()
 	state := map[string]string{}
-	for kind, gvr := range map[string]schema.GroupVersionResource{"configmap": configMapsGVR, "deployment": deploymentsGVR} {
-		list, err := dynamicFor(t, kc).Resource(gvr).Namespace(ns).List(context.Background(), metav1.ListOptions{})
+	for kind, gvr := range map[string]schema.GroupVersionResource{"configmap": testcluster.ConfigMapsGVR, "deployment": testcluster.DeploymentsGVR} {
+		list, err := testcluster.Dynamic(t, kc).Resource(gvr).Namespace(ns).List(context.Background(), metav1.ListOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -68,9 +69,9 @@ func keys(m map[string]string) []string {
 }
 
 func TestPruneRemovesExactlyWhatLeftTheInput(t *testing.T) {
-	kc := e2eKubeconfig(t)
+	kc := testcluster.Kubeconfig(t)
 	ns := "prune-exact"
-	createNamespace(t, kc, ns)
+	testcluster.CreateNamespace(t, kc, ns)
 	// Same labels as the members, not in the set: must survive every prune.
 	bystanders := bundle(
 		strings.Replace(configMap("bystander", "", map[string]string{"k": "v"}), "metadata:\n", "metadata:\n  labels: {app: shared}\n", 1),
@@ -121,7 +122,7 @@ func TestPruneRemovesExactlyWhatLeftTheInput(t *testing.T) {
 	if diff := cmp.Diff([]string{"configmap/bystander", "configmap/c1", "deployment/a", "deployment/bystander"}, keys(after)); diff != "" {
 		t.Errorf("objects left (-want +got):\n%s", diff)
 	}
-	parent, err := dynamicFor(t, kc).Resource(schema.GroupVersionResource{Version: "v1", Resource: "secrets"}).Namespace(ns).Get(context.Background(), "app", metav1.GetOptions{})
+	parent, err := testcluster.Dynamic(t, kc).Resource(schema.GroupVersionResource{Version: "v1", Resource: "secrets"}).Namespace(ns).Get(context.Background(), "app", metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,9 +135,9 @@ func TestPruneRemovesExactlyWhatLeftTheInput(t *testing.T) {
 }
 
 func TestPruneRefusals(t *testing.T) {
-	kc := e2eKubeconfig(t)
+	kc := testcluster.Kubeconfig(t)
 	ns := "prune-refusals"
-	createNamespace(t, kc, ns)
+	testcluster.CreateNamespace(t, kc, ns)
 	args := []string{"apply", "-f", "-", "-n", ns, "--applyset", "guarded", "--prune"}
 	if code, _, stderr := kapplyIn(t, kc, pruneV1, args...); code != exitOK {
 		t.Fatal(stderr)
@@ -177,9 +178,9 @@ func TestPruneRefusals(t *testing.T) {
 }
 
 func TestObjectOfAnotherApplySetIsNotAdopted(t *testing.T) {
-	kc := e2eKubeconfig(t)
+	kc := testcluster.Kubeconfig(t)
 	ns := "prune-ownership"
-	createNamespace(t, kc, ns)
+	testcluster.CreateNamespace(t, kc, ns)
 	in := configMap("owned", "", map[string]string{"k": "v"})
 	if code, _, stderr := kapplyIn(t, kc, in, "apply", "-f", "-", "-n", ns, "--applyset", "first"); code != exitOK {
 		t.Fatal(stderr)
@@ -198,9 +199,9 @@ func TestObjectOfAnotherApplySetIsNotAdopted(t *testing.T) {
 // An interrupted run leaves the parent with the superset of old and new
 // members, so the next full run still prunes everything that left.
 func TestInterruptedRunThenFullRunPrunesCorrectly(t *testing.T) {
-	kc := e2eKubeconfig(t)
+	kc := testcluster.Kubeconfig(t)
 	ns := "prune-interrupted"
-	createNamespace(t, kc, ns)
+	testcluster.CreateNamespace(t, kc, ns)
 	args := []string{"apply", "-f", "-", "-n", ns, "--applyset", "app", "--prune"}
 	if code, _, stderr := kapplyIn(t, kc, pruneV1, args...); code != exitOK {
 		t.Fatal(stderr)
@@ -258,9 +259,9 @@ func TestInterruptedRunThenFullRunPrunesCorrectly(t *testing.T) {
 }
 
 func TestKubectlApplySetInterop(t *testing.T) {
-	kc := e2eKubeconfig(t)
+	kc := testcluster.Kubeconfig(t)
 	ns := "prune-kubectl"
-	createNamespace(t, kc, ns)
+	testcluster.CreateNamespace(t, kc, ns)
 	bin := os.Getenv("DEVCLUSTER_BIN")
 	if bin == "" {
 		t.Fatal("DEVCLUSTER_BIN is not set")
@@ -271,7 +272,7 @@ func TestKubectlApplySetInterop(t *testing.T) {
 	if out, err := kubectl.CombinedOutput(); err != nil {
 		t.Fatalf("kubectl apply --applyset: %v\n%s", err, out)
 	}
-	parent, err := dynamicFor(t, kc).Resource(schema.GroupVersionResource{Version: "v1", Resource: "secrets"}).Namespace(ns).Get(context.Background(), "kset", metav1.GetOptions{})
+	parent, err := testcluster.Dynamic(t, kc).Resource(schema.GroupVersionResource{Version: "v1", Resource: "secrets"}).Namespace(ns).Get(context.Background(), "kset", metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -305,7 +306,7 @@ func TestKubectlApplySetInterop(t *testing.T) {
 }
 
 func TestDeleteWaitsForANamespaceFullOfObjects(t *testing.T) {
-	kc := e2eKubeconfig(t)
+	kc := testcluster.Kubeconfig(t)
 	ns := "delete-full"
 	in := bundle("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: "+ns+"\n",
 		configMap("c1", ns, map[string]string{"k": "v"}), configMap("c2", ns, map[string]string{"k": "v"}),
@@ -319,7 +320,7 @@ func TestDeleteWaitsForANamespaceFullOfObjects(t *testing.T) {
 	if code != exitOK || stdout != "namespace/"+ns+" deleted\n1 objects: 1 deleted\n" {
 		t.Fatalf("exit %d\nstdout %q\nstderr %s", code, stdout, stderr)
 	}
-	_, err := dynamicFor(t, kc).Resource(schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}).Get(context.Background(), ns, metav1.GetOptions{})
+	_, err := testcluster.Dynamic(t, kc).Resource(schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}).Get(context.Background(), ns, metav1.GetOptions{})
 	if err == nil {
 		t.Error("namespace still there after delete --wait returned")
 	}
@@ -330,9 +331,9 @@ func TestDeleteWaitsForANamespaceFullOfObjects(t *testing.T) {
 }
 
 func TestDeleteApplySetDeletesMembersAndParent(t *testing.T) {
-	kc := e2eKubeconfig(t)
+	kc := testcluster.Kubeconfig(t)
 	ns := "delete-applyset"
-	createNamespace(t, kc, ns)
+	testcluster.CreateNamespace(t, kc, ns)
 	if code, _, stderr := kapplyIn(t, kc, pruneV1, "apply", "-f", "-", "-n", ns, "--applyset", "gone"); code != exitOK {
 		t.Fatal(stderr)
 	}

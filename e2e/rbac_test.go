@@ -1,6 +1,6 @@
 //go:build e2e
 
-package main
+package e2e
 
 import (
 	"context"
@@ -13,6 +13,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/kapply-dev/kapply/internal/testcluster"
 )
 
 // restrictedNS is the one namespace where the devcluster's
@@ -27,12 +29,12 @@ var clusterRolesGVR = schema.GroupVersionResource{Group: "rbac.authorization.k8s
 // refused object, its source and the verbs it needs, in the server's words,
 // and does its work on the allowed object.
 func TestForbiddenObjectsFailClearlyAndTheRestProceeds(t *testing.T) {
-	kc := e2eKubeconfig(t)
+	kc := testcluster.Kubeconfig(t)
 	ns := "rbac-denied"
-	createNamespace(t, kc, ns)
-	dyn := dynamicFor(t, kc)
+	testcluster.CreateNamespace(t, kc, ns)
+	dyn := testcluster.Dynamic(t, kc)
 	t.Cleanup(func() {
-		_ = dyn.Resource(configMapsGVR).Namespace(restrictedNS).Delete(context.Background(), "rbac-allowed", metav1.DeleteOptions{})
+		_ = dyn.Resource(testcluster.ConfigMapsGVR).Namespace(restrictedNS).Delete(context.Background(), "rbac-allowed", metav1.DeleteOptions{})
 	})
 	path := filepath.Join(t.TempDir(), "bundle.yaml")
 	in := bundle(
@@ -134,10 +136,10 @@ func TestForbiddenObjectsFailClearlyAndTheRestProceeds(t *testing.T) {
 				return
 			}
 			ctx := context.Background()
-			if _, err := dyn.Resource(configMapsGVR).Namespace(restrictedNS).Get(ctx, "rbac-allowed", metav1.GetOptions{}); err != nil {
+			if _, err := dyn.Resource(testcluster.ConfigMapsGVR).Namespace(restrictedNS).Get(ctx, "rbac-allowed", metav1.GetOptions{}); err != nil {
 				t.Errorf("the allowed object was not applied: %v", err)
 			}
-			if _, err := dyn.Resource(configMapsGVR).Namespace(ns).Get(ctx, "rbac-denied", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+			if _, err := dyn.Resource(testcluster.ConfigMapsGVR).Namespace(ns).Get(ctx, "rbac-denied", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 				t.Errorf("the denied ConfigMap: got %v, want not found", err)
 			}
 			if _, err := dyn.Resource(clusterRolesGVR).Get(ctx, "kapply-rbac-denied", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
@@ -151,9 +153,9 @@ func TestForbiddenObjectsFailClearlyAndTheRestProceeds(t *testing.T) {
 // read-only rights in a namespace of its own, so that the read passes and
 // the write is refused: the error is then the write's, with the verbs.
 func TestForbiddenWriteIsNamedAfterAnAllowedRead(t *testing.T) {
-	kc := e2eKubeconfig(t)
+	kc := testcluster.Kubeconfig(t)
 	ns := "rbac-read-only"
-	createNamespace(t, kc, ns)
+	testcluster.CreateNamespace(t, kc, ns)
 	grant := bundle(
 		"apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: read\nrules:\n- apiGroups: [\"\"]\n  resources: [configmaps]\n  verbs: [get, list, watch]\n",
 		"apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: read\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: Role\n  name: read\nsubjects:\n- apiGroup: rbac.authorization.k8s.io\n  kind: User\n  name: restricted\n",

@@ -1,41 +1,22 @@
 //go:build e2e
 
-package main
+package e2e
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"math/big"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"k8s.io/client-go/tools/clientcmd"
-)
 
-// kapplyProc runs the kapply binary (KAPPLY_BIN) rather than run(): all
-// that the process writes is seen, klog's log on stderr included.
-func kapplyProc(t *testing.T, kubeconfig, cacheDir, stdin string, args ...string) (code int, stdout, stderr string) {
-	t.Helper()
-	bin := os.Getenv("KAPPLY_BIN")
-	if bin == "" {
-		t.Fatal("KAPPLY_BIN is not set: run the e2e tests with `make test`")
-	}
-	cmd := exec.Command(bin, append(args, "--kubeconfig", kubeconfig, "--cache-dir", cacheDir)...)
-	var out, errOut bytes.Buffer
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader(stdin), &out, &errOut
-	var ee *exec.ExitError
-	if err := cmd.Run(); err != nil && !errors.As(err, &ee) {
-		t.Fatal(err)
-	}
-	return cmd.ProcessState.ExitCode(), out.String(), errOut.String()
-}
+	"github.com/kapply-dev/kapply/internal/testcluster"
+)
 
 // randomMarker is a value no output could hold by chance.
 func randomMarker(t *testing.T) string {
@@ -91,9 +72,9 @@ func assertNoLeak(t *testing.T, forbidden []string, stdout, stderr string) {
 // values, in any encoding, nor the kubeconfig's bearer token may appear
 // on stdout or stderr.
 func TestSecretValuesAndTokensNeverReachTheOutput(t *testing.T) {
-	kc := e2eKubeconfig(t)
+	kc := testcluster.Kubeconfig(t)
 	ns := "secret-leaks"
-	createNamespace(t, kc, ns)
+	testcluster.CreateNamespace(t, kc, ns)
 	marker, changed := randomMarker(t), randomMarker(t)
 	n, err := rand.Int(rand.Reader, big.NewInt(9e11))
 	if err != nil {
@@ -193,7 +174,7 @@ func TestSecretValuesAndTokensNeverReachTheOutput(t *testing.T) {
 // kubeconfig in ways whose errors come from different parsers, and checks
 // that the error names the file and shows none of its tokens.
 func TestBadKubeconfigErrorsShowNoCredentials(t *testing.T) {
-	kc := e2eKubeconfig(t)
+	kc := testcluster.Kubeconfig(t)
 	raw, err := os.ReadFile(kc)
 	if err != nil {
 		t.Fatal(err)

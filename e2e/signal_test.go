@@ -1,6 +1,6 @@
 //go:build e2e
 
-package main
+package e2e
 
 import (
 	"bytes"
@@ -16,6 +16,8 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kapply-dev/kapply/internal/testcluster"
 )
 
 // startInterruptible starts the kapply binary on a bundle of n ConfigMaps,
@@ -42,9 +44,9 @@ func startInterruptible(t *testing.T, kc, ns string, n int, extra ...string) (*e
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	dyn := dynamicFor(t, kc)
+	dyn := testcluster.Dynamic(t, kc)
 	for {
-		list, err := dyn.Resource(configMapsGVR).Namespace(ns).List(context.Background(), metav1.ListOptions{})
+		list, err := dyn.Resource(testcluster.ConfigMapsGVR).Namespace(ns).List(context.Background(), metav1.ListOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -70,9 +72,9 @@ func exitCode(t *testing.T, err error) int {
 }
 
 func TestSIGINTStopsTheRunAndReportsExactly(t *testing.T) {
-	kc := e2eKubeconfig(t)
+	kc := testcluster.Kubeconfig(t)
 	ns := "interrupt"
-	createNamespace(t, kc, ns)
+	testcluster.CreateNamespace(t, kc, ns)
 	// A member that a completed prune would delete: an interrupted run
 	// must not prune it.
 	set := []string{"--applyset", "interrupted", "--prune"}
@@ -99,9 +101,9 @@ func TestSIGINTStopsTheRunAndReportsExactly(t *testing.T) {
 	}
 	// The report matches the cluster exactly: what it calls created is
 	// there, what it calls skipped is not.
-	dyn := dynamicFor(t, kc)
+	dyn := testcluster.Dynamic(t, kc)
 	for _, r := range results {
-		_, err := dyn.Resource(configMapsGVR).Namespace(ns).Get(context.Background(), r.Object.Name, metav1.GetOptions{})
+		_, err := dyn.Resource(testcluster.ConfigMapsGVR).Namespace(ns).Get(context.Background(), r.Object.Name, metav1.GetOptions{})
 		switch r.Action {
 		case "created":
 			if err != nil {
@@ -119,15 +121,15 @@ func TestSIGINTStopsTheRunAndReportsExactly(t *testing.T) {
 			t.Errorf("%s: unexpected action %s", r.Object.Name, r.Action)
 		}
 	}
-	if _, err := dyn.Resource(configMapsGVR).Namespace(ns).Get(context.Background(), "old", metav1.GetOptions{}); err != nil {
+	if _, err := dyn.Resource(testcluster.ConfigMapsGVR).Namespace(ns).Get(context.Background(), "old", metav1.GetOptions{}); err != nil {
 		t.Errorf("the interrupted run pruned configmap old: %v", err)
 	}
 }
 
 func TestSecondSignalExitsAtOnce(t *testing.T) {
-	kc := e2eKubeconfig(t)
+	kc := testcluster.Kubeconfig(t)
 	ns := "interrupt-twice"
-	createNamespace(t, kc, ns)
+	testcluster.CreateNamespace(t, kc, ns)
 	cmd, _, stderr := startInterruptible(t, kc, ns, 400)
 	for range 2 {
 		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {

@@ -1,6 +1,6 @@
 //go:build e2e
 
-package main
+package e2e
 
 import (
 	"context"
@@ -20,6 +20,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+
+	"github.com/kapply-dev/kapply/internal/testcluster"
 )
 
 // kubeconfigWith writes a copy of kubeconfig whose current cluster was
@@ -60,9 +62,9 @@ func otherCA(t *testing.T) []byte {
 }
 
 func TestInsecureKubeconfigIsAppliedWithAWarning(t *testing.T) {
-	kc := e2eKubeconfig(t)
+	kc := testcluster.Kubeconfig(t)
 	ns := "tls-insecure"
-	createNamespace(t, kc, ns)
+	testcluster.CreateNamespace(t, kc, ns)
 	insecure, server := kubeconfigWith(t, kc, func(c *clientcmdapi.Cluster) {
 		c.InsecureSkipTLSVerify, c.CertificateAuthorityData, c.CertificateAuthority = true, nil, ""
 	})
@@ -79,9 +81,9 @@ func TestInsecureKubeconfigIsAppliedWithAWarning(t *testing.T) {
 }
 
 func TestWrongCAIsRefused(t *testing.T) {
-	kc := e2eKubeconfig(t)
+	kc := testcluster.Kubeconfig(t)
 	ns := "tls-wrong-ca"
-	createNamespace(t, kc, ns)
+	testcluster.CreateNamespace(t, kc, ns)
 	wrong, _ := kubeconfigWith(t, kc, func(c *clientcmdapi.Cluster) {
 		c.CertificateAuthorityData, c.CertificateAuthority = otherCA(t), ""
 	})
@@ -99,7 +101,7 @@ func TestWrongCAIsRefused(t *testing.T) {
 			}
 		})
 	}
-	_, err := dynamicFor(t, kc).Resource(configMapsGVR).Namespace(ns).Get(context.Background(), "unverified", metav1.GetOptions{})
+	_, err := testcluster.Dynamic(t, kc).Resource(testcluster.ConfigMapsGVR).Namespace(ns).Get(context.Background(), "unverified", metav1.GetOptions{})
 	if !apierrors.IsNotFound(err) {
 		t.Errorf("the ConfigMap: got %v, want not found", err)
 	}

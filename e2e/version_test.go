@@ -1,6 +1,6 @@
 //go:build e2e
 
-package main
+package e2e
 
 import (
 	"encoding/json"
@@ -8,15 +8,17 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/kapply-dev/kapply/internal/testcluster"
 )
 
 func TestVersionReportsServerVersionLikeKubectl(t *testing.T) {
-	kc := e2eKubeconfig(t)
-	code, stdout, stderr := runKapply(t, "version", "-o", "json", "--kubeconfig", kc)
+	kc := testcluster.Kubeconfig(t)
+	code, stdout, stderr := runKapply(t, "", "version", "-o", "json", "--kubeconfig", kc)
 	if code != exitOK {
 		t.Fatalf("exit code %d: %s", code, stderr)
 	}
-	var got versionInfo
+	var got jsonVersion
 	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
 		t.Fatal(err)
 	}
@@ -49,8 +51,8 @@ func TestVersionReportsServerVersionLikeKubectl(t *testing.T) {
 func TestVersionWithRestrictedContext(t *testing.T) {
 	// /version is readable by every authenticated user; the restricted user
 	// of the local cluster must get it too, through --context.
-	kc := e2eKubeconfig(t)
-	code, stdout, stderr := runKapply(t, "version", "--kubeconfig", kc, "--context", "devcluster-restricted")
+	kc := testcluster.Kubeconfig(t)
+	code, stdout, stderr := runKapply(t, "", "version", "--kubeconfig", kc, "--context", "devcluster-restricted")
 	if code != exitOK || stderr != "" {
 		t.Fatalf("exit code %d, stderr %q", code, stderr)
 	}

@@ -1,18 +1,21 @@
 //go:build e2e
 
-package main
+package e2e
 
 import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/kapply-dev/kapply/internal/testcluster"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -82,9 +85,9 @@ spec:
 }
 
 func TestApplyWaitRollsOutAndStatusSaysReady(t *testing.T) {
-	kc := e2eKubeconfig(t)
+	kc := testcluster.Kubeconfig(t)
 	ns := "wait-rollout"
-	createNamespace(t, kc, ns)
+	testcluster.CreateNamespace(t, kc, ns)
 	in := bundle(waitDeployment("web", 2, "", ""), waitService("web", "ClusterIP"), waitIngress("web"))
 
 	code, stdout, stderr := kapplyIn(t, kc, in, "status", "-f", "-", "-n", ns)
@@ -103,7 +106,7 @@ func TestApplyWaitRollsOutAndStatusSaysReady(t *testing.T) {
 	}
 
 	// The wait ended because the rollout is done, not before.
-	dep, err := dynamicFor(t, kc).Resource(deploymentsGVR).Namespace(ns).Get(context.Background(), "web", metav1.GetOptions{})
+	dep, err := testcluster.Dynamic(t, kc).Resource(testcluster.DeploymentsGVR).Namespace(ns).Get(context.Background(), "web", metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +115,7 @@ func TestApplyWaitRollsOutAndStatusSaysReady(t *testing.T) {
 			t.Errorf("after the wait, status.%s = %d, want 2", field, n)
 		}
 	}
-	pods, err := dynamicFor(t, kc).Resource(waitPodsGVR).Namespace(ns).List(context.Background(), metav1.ListOptions{LabelSelector: "app=web"})
+	pods, err := testcluster.Dynamic(t, kc).Resource(waitPodsGVR).Namespace(ns).List(context.Background(), metav1.ListOptions{LabelSelector: "app=web"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,9 +139,9 @@ func TestApplyWaitRollsOutAndStatusSaysReady(t *testing.T) {
 }
 
 func TestApplyWaitTimesOutNamingWhatIsNotReady(t *testing.T) {
-	kc := e2eKubeconfig(t)
+	kc := testcluster.Kubeconfig(t)
 	ns := "wait-timeout"
-	createNamespace(t, kc, ns)
+	testcluster.CreateNamespace(t, kc, ns)
 	in := bundle(waitDeployment("stuck", 1, "no-such-node-label", ""), configMap("settings", "", map[string]string{"k": "v"}))
 
 	code, stdout, stderr := kapplyIn(t, kc, in, "apply", "-f", "-", "-n", ns, "--wait", "--timeout", "10s")
@@ -187,9 +190,9 @@ func TestApplyWaitTimesOutNamingWhatIsNotReady(t *testing.T) {
 }
 
 func TestDeploymentPastItsProgressDeadlineFailsTheWait(t *testing.T) {
-	kc := e2eKubeconfig(t)
+	kc := testcluster.Kubeconfig(t)
 	ns := "wait-deadline"
-	createNamespace(t, kc, ns)
+	testcluster.CreateNamespace(t, kc, ns)
 	// The deployment controller gives up after 2s; a 2m timeout that ran
 	// out would exit 3, so exit 1 shows the wait failed fast.
 	in := waitDeployment("late", 1, "no-such-node-label", "  progressDeadlineSeconds: 2\n")
@@ -208,9 +211,9 @@ func TestDeploymentPastItsProgressDeadlineFailsTheWait(t *testing.T) {
 }
 
 func TestWaitForJobs(t *testing.T) {
-	kc := e2eKubeconfig(t)
+	kc := testcluster.Kubeconfig(t)
 	ns := "wait-jobs"
-	createNamespace(t, kc, ns)
+	testcluster.CreateNamespace(t, kc, ns)
 
 	t.Run("a job that completes", func(t *testing.T) {
 		code, stdout, stderr := kapplyIn(t, kc, waitJob("migrate", "", ""), "apply", "-f", "-", "-n", ns, "--wait", "--timeout", "2m")
@@ -220,7 +223,7 @@ func TestWaitForJobs(t *testing.T) {
 		if want := "job.batch/migrate -n wait-jobs: ready: complete, 1/1 succeeded\n"; !strings.HasSuffix(stderr, want) {
 			t.Errorf("the last progress line is not %q:\n%s", want, stderr)
 		}
-		job, err := dynamicFor(t, kc).Resource(waitJobsGVR).Namespace(ns).Get(context.Background(), "migrate", metav1.GetOptions{})
+		job, err := testcluster.Dynamic(t, kc).Resource(waitJobsGVR).Namespace(ns).Get(context.Background(), "migrate", metav1.GetOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -253,9 +256,9 @@ func TestWaitForJobs(t *testing.T) {
 // changes through the watch: the status is changed only once the wait has
 // reported the first state.
 func TestWaitFollowsACustomResourceReadyCondition(t *testing.T) {
-	kc := e2eKubeconfig(t)
+	kc := testcluster.Kubeconfig(t)
 	ns := "wait-custom"
-	createNamespace(t, kc, ns)
+	testcluster.CreateNamespace(t, kc, ns)
 	crd := `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
 metadata:
@@ -273,7 +276,7 @@ spec:
       openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
 `
 	cr := "apiVersion: waittest.kapply.dev/v1\nkind: Gadget\nmetadata:\n  name: g\nspec:\n  size: 1\n"
-	dyn := dynamicFor(t, kc)
+	dyn := testcluster.Dynamic(t, kc)
 	gadgets := schema.GroupVersionResource{Group: "waittest.kapply.dev", Version: "v1", Resource: "gadgets"}
 	t.Cleanup(func() {
 		crds := schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
@@ -315,9 +318,9 @@ spec:
 }
 
 func TestStatusWaitsForLoadBalancersOnlyWhenAsked(t *testing.T) {
-	kc := e2eKubeconfig(t)
+	kc := testcluster.Kubeconfig(t)
 	ns := "wait-lb"
-	createNamespace(t, kc, ns)
+	testcluster.CreateNamespace(t, kc, ns)
 	in := waitService("edge", "LoadBalancer")
 	if code, stdout, stderr := kapplyIn(t, kc, in, "apply", "-f", "-", "-n", ns, "--wait", "--timeout", "1m"); code != exitOK {
 		t.Fatalf("apply --wait: exit %d\n%s%s", code, stdout, stderr)
@@ -331,7 +334,7 @@ func TestStatusWaitsForLoadBalancersOnlyWhenAsked(t *testing.T) {
 		t.Errorf("exit %d, row %q", code, got)
 	}
 	patch := `{"status":{"loadBalancer":{"ingress":[{"ip":"192.0.2.10"}]}}}`
-	if _, err := dynamicFor(t, kc).Resource(waitServicesGVR).Namespace(ns).Patch(context.Background(), "edge", types.MergePatchType, []byte(patch), metav1.PatchOptions{}, "status"); err != nil {
+	if _, err := testcluster.Dynamic(t, kc).Resource(waitServicesGVR).Namespace(ns).Patch(context.Background(), "edge", types.MergePatchType, []byte(patch), metav1.PatchOptions{}, "status"); err != nil {
 		t.Fatal(err)
 	}
 	if code, got := row("--wait-for-load-balancer"); code != exitOK || got != "service/edge -n wait-lb  ready  -     load balancer at 192.0.2.10" {
@@ -339,20 +342,22 @@ func TestStatusWaitsForLoadBalancersOnlyWhenAsked(t *testing.T) {
 	}
 }
 
-// kapplyStreaming runs kapply in-process and hands over each JSON line of
+// kapplyStreaming runs the kapply binary and hands over each JSON line of
 // its stdout as it is written, to act between events. wait returns the
 // exit code and stderr once the command ends.
 func kapplyStreaming(t *testing.T, kubeconfig, stdin string, args ...string) (events <-chan jsonReadiness, wait func() (int, string)) {
 	t.Helper()
-	pr, pw := io.Pipe()
+	args = append(args, "--kubeconfig", kubeconfig, "--cache-dir", filepath.Join(t.TempDir(), "cache"))
+	cmd := exec.Command(testcluster.KapplyBin(t), args...)
 	var errOut strings.Builder
-	full := append([]string{"kapply"}, args...)
-	full = append(full, "--kubeconfig", kubeconfig, "--cache-dir", filepath.Join(t.TempDir(), "cache"))
-	codes := make(chan int, 1)
-	go func() {
-		codes <- run(context.Background(), full, streams{in: strings.NewReader(stdin), out: pw, err: &errOut})
-		_ = pw.Close()
-	}()
+	cmd.Stdin, cmd.Stderr = strings.NewReader(stdin), &errOut
+	pr, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
 	ch := make(chan jsonReadiness, 100)
 	go func() {
 		defer close(ch)
@@ -365,9 +370,12 @@ func kapplyStreaming(t *testing.T, kubeconfig, stdin string, args ...string) (ev
 		}
 	}()
 	return ch, func() (int, string) {
-		code := <-codes
-		for range ch { // drain
+		for range ch { // drain: Wait closes the pipe
 		}
-		return code, errOut.String()
+		var ee *exec.ExitError
+		if err := cmd.Wait(); err != nil && !errors.As(err, &ee) {
+			t.Fatal(err)
+		}
+		return cmd.ProcessState.ExitCode(), errOut.String()
 	}
 }

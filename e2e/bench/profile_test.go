@@ -1,57 +1,77 @@
 //go:build bench
 
-package main
+package bench
 
 import (
 	"context"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/kapply-dev/kapply/apply"
+	"github.com/kapply-dev/kapply/dynamicx"
+	"github.com/kapply-dev/kapply/internal/bundlegen"
+	"github.com/kapply-dev/kapply/internal/testcluster"
+	"github.com/kapply-dev/kapply/manifests"
 )
 
-// TestBenchProfileApply runs kapply in process, through run(), on a fresh
-// generated bundle of BENCH_PROFILE_SIZE objects (default 1000): a first
-// apply, a no-op re-apply and a diff with no changes, for `go test -cpuprofile` (or -trace) to
-// show where kapply's time goes. `make bench` does not run it:
+// TestBenchProfileApply runs kapply's engine in process, as `kapply apply`
+// and `kapply diff` do with their default options, on a fresh generated
+// bundle of BENCH_PROFILE_SIZE objects (default 1000): a first apply, a
+// no-op re-apply and a diff with no changes, for `go test -cpuprofile` (or
+// -trace) to show where kapply's time goes. `make bench` does not run it:
 //
 //	bin/devcluster run --minimal -- go test -tags bench -count=1 \
-//	    -run TestBenchProfileApply -cpuprofile cpu.out ./cmd/kapply/
+//	    -run TestBenchProfileApply -cpuprofile cpu.out ./e2e/bench/
 func TestBenchProfileApply(t *testing.T) {
-	kc := os.Getenv("KUBECONFIG")
-	if kc == "" {
-		t.Fatal("KUBECONFIG must be set: run inside `bin/devcluster run`")
-	}
+	kc := testcluster.Kubeconfig(t)
 	n := envInts(t, "BENCH_PROFILE_SIZE", []int{1000})[0]
-	dir := t.TempDir()
 	prefix := fmt.Sprintf("prof%d-%d", n, time.Now().Unix()%100000)
-	path := filepath.Join(dir, "bundle.yaml")
-	if err := os.WriteFile(path, []byte(generateSizedBundle(prefix, n)), 0o600); err != nil {
+	ctx := context.Background()
+
+	copts := dynamicx.DefaultConfigOptions()
+	copts.Kubeconfig = kc
+	cfg, err := dynamicx.LoadConfig(copts)
+	if err != nil {
 		t.Fatal(err)
 	}
-	args := []string{"kapply", "apply", "-f", path, "--kubeconfig", kc, "--cache-dir", filepath.Join(dir, "cache")}
-	// Fill the discovery cache first, as the bench does.
-	warm := filepath.Join(dir, "warm.yaml")
-	if err := os.WriteFile(warm, []byte(generateSizedBundle(prefix+"-warm", 100)), 0o600); err != nil {
+	dopts := dynamicx.DefaultDiscoveryOptions()
+	dopts.CacheDir = t.TempDir()
+	clients, err := dynamicx.NewClients(cfg, dopts)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if code := run(context.Background(), []string{"kapply", "apply", "-f", warm, "--kubeconfig", kc, "--cache-dir", filepath.Join(dir, "cache")}, streams{in: strings.NewReader(""), out: io.Discard, err: io.Discard}); code != 0 {
-		t.Fatalf("warm-up: exit %d", code)
-	}
-	diffArgs := append([]string{"kapply", "diff"}, args[2:]...)
-	for _, step := range []string{"first apply", "no-op re-apply", "diff, no changes"} {
-		var stderr strings.Builder
-		argv := args
-		if strings.HasPrefix(step, "diff") {
-			argv = diffArgs
+	applier := &apply.Applier{Clients: clients}
+	decode := func(name, yaml string) []manifests.Object {
+		objs, err := manifests.Decode(name, []byte(yaml))
+		if err != nil {
+			t.Fatal(err)
 		}
+		return objs
+	}
+	// Fill the discovery cache first, as the bench does.
+	if _, err := applier.Apply(ctx, decode("warm.yaml", bundlegen.Sized(prefix+"-warm", 100).YAML()), apply.DefaultOptions()); err != nil {
+		t.Fatalf("warm-up: %v", err)
+	}
+	objs := decode("bundle.yaml", bundlegen.Sized(prefix, n).YAML())
+	for _, step := range []string{"first apply", "no-op re-apply"} {
 		start := time.Now()
-		if code := run(context.Background(), argv, streams{in: strings.NewReader(""), out: io.Discard, err: &stderr}); code != 0 {
-			t.Fatalf("%s: exit %d\n%s", step, code, stderr.String())
+		cs, err := applier.Apply(ctx, objs, apply.DefaultOptions())
+		if err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+		if bad := cs.Count(apply.Failed) + cs.Count(apply.Skipped); bad > 0 {
+			t.Fatalf("%s: %d objects not applied", step, bad)
 		}
 		t.Logf("%s of %d objects: %v", step, n, time.Since(start))
 	}
+	start := time.Now()
+	ds, err := applier.Diff(ctx, objs, apply.DefaultDiffOptions())
+	if err != nil {
+		t.Fatalf("diff: %v", err)
+	}
+	if ds.Changed() || ds.Failed() {
+		t.Fatalf("diff after apply: changed %v, failed %v", ds.Changed(), ds.Failed())
+	}
+	t.Logf("diff, no changes, of %d objects: %v", n, time.Since(start))
 }

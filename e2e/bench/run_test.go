@@ -1,10 +1,12 @@
 //go:build bench
 
-package main
+package bench
 
 import (
 	"fmt"
 	"os"
+
+	"github.com/kapply-dev/kapply/internal/bundlegen"
 )
 
 // suite holds the measurements of one bundle size; kubectl's are nil when
@@ -25,7 +27,7 @@ func (b *bench) runSuite(n, runs int, withKubectl, full bool, proxyKC string, pr
 	kc := b.kubeconfig
 	gen := func(tool string, i int) string {
 		p := fmt.Sprintf("b%d-%s%d", n, tool, i)
-		return b.write(p, generateSizedBundle(p, n))
+		return b.write(p, bundlegen.Sized(p, n).YAML())
 	}
 	firstRuns := runs
 	if !full {
@@ -70,7 +72,7 @@ func (b *bench) runSuite(n, runs int, withKubectl, full bool, proxyKC string, pr
 	s.kChanged, s.kDiff = newMeasurement("kapply apply: 10% changed"), newMeasurement("kapply diff: no changes")
 	last := k0
 	for i := range runs {
-		last = b.write(fmt.Sprintf("b%d-k0-rev%d", n, i+1), reviseBundle(generateSizedBundle(fmt.Sprintf("b%d-k0", n), n), fmt.Sprint(i+1)))
+		last = b.write(fmt.Sprintf("b%d-k0-rev%d", n, i+1), bundlegen.Revise(bundlegen.Sized(fmt.Sprintf("b%d-k0", n), n).YAML(), fmt.Sprint(i+1)))
 		b.run(s.kChanged, b.kapply(kc, "apply", "-f", last))
 	}
 	for range runs {

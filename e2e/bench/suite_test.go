@@ -1,6 +1,6 @@
 //go:build bench
 
-package main
+package bench
 
 import (
 	"fmt"
@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kapply-dev/kapply/dynamicx"
+	"github.com/kapply-dev/kapply/internal/testcluster"
 )
 
 // TestBenchSuite is `make bench` (issue 8): generated bundles of
@@ -60,10 +61,7 @@ type bench struct {
 }
 
 func newBench(t *testing.T) *bench {
-	b := &bench{t: t, dir: t.TempDir(), kubeconfig: os.Getenv("KUBECONFIG"), kapplyBin: os.Getenv("KAPPLY_BIN"), devclusterBin: os.Getenv("DEVCLUSTER_BIN")}
-	if b.kubeconfig == "" || b.kapplyBin == "" || b.devclusterBin == "" {
-		t.Fatal("KUBECONFIG, KAPPLY_BIN and DEVCLUSTER_BIN must be set: run with `make bench`")
-	}
+	b := &bench{t: t, dir: t.TempDir(), kubeconfig: testcluster.Kubeconfig(t), kapplyBin: testcluster.KapplyBin(t), devclusterBin: testcluster.DevclusterBin(t)}
 	cfg, err := dynamicx.LoadConfig(dynamicx.ConfigOptions{Kubeconfig: b.kubeconfig, QPS: -1})
 	if err != nil {
 		t.Fatal(err)

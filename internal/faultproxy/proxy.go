@@ -1,6 +1,4 @@
-//go:build e2e
-
-package main
+package faultproxy
 
 import (
 	"bufio"
@@ -21,33 +19,33 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// faultKind is what the fault proxy does to a request it picked.
-type faultKind string
+// Kind is what the fault proxy does to a request it picked.
+type Kind string
 
 const (
-	// faultStatus answers faultRule.Status (with Retry-After when set)
+	// Status answers Rule.Status (with Retry-After when set)
 	// without forwarding: the server never sees the request.
-	faultStatus faultKind = "status"
-	// faultReset resets the connection without forwarding.
-	faultReset faultKind = "reset"
-	// faultDrop forwards the request, reads the whole response, then
+	Status Kind = "status"
+	// Reset resets the connection without forwarding.
+	Reset Kind = "reset"
+	// Drop forwards the request, reads the whole response, then
 	// resets the client's connection: the server processed the request,
 	// the client never hears how. Watches are never dropped (their
 	// response does not end).
-	faultDrop faultKind = "drop"
-	// faultLatency waits faultRule.Latency, then forwards.
-	faultLatency faultKind = "latency"
-	// faultEndWatch forwards a watch and ends it cleanly after its first
+	Drop Kind = "drop"
+	// Latency waits Rule.Latency, then forwards.
+	Latency Kind = "latency"
+	// EndWatch forwards a watch and ends it cleanly after its first
 	// event. It only applies to watches.
-	faultEndWatch faultKind = "end-watch"
+	EndWatch Kind = "end-watch"
 )
 
-// faultRule picks requests and says what to do to them.
-type faultRule struct {
-	Fault      faultKind
-	Status     int           // faultStatus: 409, 429, 500, 503, 504...
-	RetryAfter string        // faultStatus: the Retry-After header; "" sends none
-	Latency    time.Duration // faultLatency
+// Rule picks requests and says what to do to them.
+type Rule struct {
+	Fault      Kind
+	Status     int           // Status: 409, 429, 500, 503, 504...
+	RetryAfter string        // Status: the Retry-After header; "" sends none
+	Latency    time.Duration // Latency
 	// Methods and Path narrow the requests the rule applies to (HTTP
 	// methods; a pattern for the URL path); empty means all. Watch limits
 	// it to watch requests.
@@ -62,23 +60,23 @@ type faultRule struct {
 	Limit int
 }
 
-// faultConfig configures a fault proxy. For each request the rules are
+// Config configures a fault proxy. For each request the rules are
 // tried in order: each rule that applies counts the request, and the
 // first that fires decides; later rules do not see the request.
-type faultConfig struct {
+type Config struct {
 	Seed  uint64
-	Rules []faultRule
+	Rules []Rule
 }
 
-// loggedRequest is one request the proxy received.
-type loggedRequest struct {
+// Request is one request the proxy received.
+type Request struct {
 	Seq    int // arrival order, from 1
 	Method string
 	Path   string
 	Query  string
 	Watch  bool
 	// Fault is the fault injected, "" when the request went through as is.
-	Fault faultKind
+	Fault Kind
 	// Forwarded is true when the request was sent on to the API server
 	// (sent, not necessarily processed: the server may have failed).
 	Forwarded bool
@@ -89,9 +87,9 @@ type loggedRequest struct {
 	UpstreamStatus int
 }
 
-// isWrite reports whether the request asks for a change (dry runs
+// IsWrite reports whether the request asks for a change (dry runs
 // included: check Query for dryRun).
-func (l loggedRequest) isWrite() bool {
+func (l Request) IsWrite() bool {
 	switch l.Method {
 	case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
 		return true
@@ -99,37 +97,37 @@ func (l loggedRequest) isWrite() bool {
 	return false
 }
 
-// faultProxy is a TLS reverse proxy on loopback in front of a cluster's
+// Proxy is a TLS reverse proxy on loopback in front of a cluster's
 // API server that injects faults. It serves HTTP/1.1 only, so that a reset
 // or a dropped response breaks one request and not every stream
 // multiplexed on an HTTP/2 connection.
-type faultProxy struct {
+type Proxy struct {
 	upstream  string
 	transport *http.Transport
 
 	mu    sync.Mutex
 	rng   *rand.Rand
-	rules []faultRule
+	rules []Rule
 	seen  []int // requests each rule applied to
 	fired []int // faults each rule injected
 	seq   int
-	log   []loggedRequest
+	log   []Request
 }
 
 // Requests returns the log, in completion order.
-func (p *faultProxy) Requests() []loggedRequest {
+func (p *Proxy) Requests() []Request {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	out := slices.Clone(p.log)
-	slices.SortFunc(out, func(a, b loggedRequest) int { return a.Seq - b.Seq })
+	slices.SortFunc(out, func(a, b Request) int { return a.Seq - b.Seq })
 	return out
 }
 
 // Writes returns the write requests that reached the API server.
-func (p *faultProxy) Writes() []loggedRequest {
-	var out []loggedRequest
+func (p *Proxy) Writes() []Request {
+	var out []Request
 	for _, l := range p.Requests() {
-		if l.Forwarded && l.isWrite() {
+		if l.Forwarded && l.IsWrite() {
 			out = append(out, l)
 		}
 	}
@@ -137,8 +135,8 @@ func (p *faultProxy) Writes() []loggedRequest {
 }
 
 // Faults returns the requests a fault was injected into.
-func (p *faultProxy) Faults() []loggedRequest {
-	var out []loggedRequest
+func (p *Proxy) Faults() []Request {
+	var out []Request
 	for _, l := range p.Requests() {
 		if l.Fault != "" {
 			out = append(out, l)
@@ -153,7 +151,7 @@ func isWatchRequest(r *http.Request) bool {
 }
 
 // pick returns the rule that fires for the request, or nil.
-func (p *faultProxy) pick(r *http.Request, watch bool) (int, *faultRule) {
+func (p *Proxy) pick(r *http.Request, watch bool) (int, *Rule) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.seq++
@@ -163,8 +161,8 @@ func (p *faultProxy) pick(r *http.Request, watch bool) (int, *faultRule) {
 		switch {
 		case len(rule.Methods) > 0 && !slices.Contains(rule.Methods, r.Method),
 			rule.Path != nil && !rule.Path.MatchString(r.URL.Path),
-			(rule.Watch || rule.Fault == faultEndWatch) && !watch,
-			rule.Fault == faultDrop && watch:
+			(rule.Watch || rule.Fault == EndWatch) && !watch,
+			rule.Fault == Drop && watch:
 			continue
 		}
 		p.seen[i]++
@@ -179,24 +177,24 @@ func (p *faultProxy) pick(r *http.Request, watch bool) (int, *faultRule) {
 
 // ServeHTTP logs each request before the client can see its outcome, so
 // that the log is complete as soon as the client is done.
-func (p *faultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	watch := isWatchRequest(r)
 	seq, rule := p.pick(r, watch)
-	entry := loggedRequest{Seq: seq, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Watch: watch}
+	entry := Request{Seq: seq, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Watch: watch}
 	if rule == nil {
 		p.forward(w, r, entry, false)
 		return
 	}
 	entry.Fault = rule.Fault
 	switch rule.Fault {
-	case faultStatus:
+	case Status:
 		entry.Status = rule.Status
 		p.record(entry)
 		writeStatus(w, rule.Status, rule.RetryAfter)
-	case faultReset:
+	case Reset:
 		p.record(entry)
 		resetConnection(w)
-	case faultDrop:
+	case Drop:
 		entry.Forwarded = true
 		resp, err := p.send(r)
 		if err == nil {
@@ -206,18 +204,18 @@ func (p *faultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		p.record(entry)
 		resetConnection(w)
-	case faultLatency:
+	case Latency:
 		select {
 		case <-time.After(rule.Latency):
 		case <-r.Context().Done():
 		}
 		p.forward(w, r, entry, false)
-	case faultEndWatch:
+	case EndWatch:
 		p.forward(w, r, entry, true)
 	}
 }
 
-func (p *faultProxy) record(entry loggedRequest) {
+func (p *Proxy) record(entry Request) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.log = append(p.log, entry)
@@ -227,7 +225,7 @@ func (p *faultProxy) record(entry loggedRequest) {
 var hopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade"}
 
 // send forwards the request to the API server.
-func (p *faultProxy) send(r *http.Request) (*http.Response, error) {
+func (p *Proxy) send(r *http.Request) (*http.Response, error) {
 	out, err := http.NewRequestWithContext(r.Context(), r.Method, p.upstream+r.URL.RequestURI(), r.Body)
 	if err != nil {
 		return nil, err
@@ -247,7 +245,7 @@ func (p *faultProxy) send(r *http.Request) (*http.Response, error) {
 // before it is logged and relayed; a watch is logged when it starts and
 // streamed, flushed as it goes, or ended after its first line (which ends
 // a JSON watch after its first event) when endAfterFirstEvent.
-func (p *faultProxy) forward(w http.ResponseWriter, r *http.Request, entry loggedRequest, endAfterFirstEvent bool) {
+func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, entry Request, endAfterFirstEvent bool) {
 	entry.Forwarded = true
 	resp, err := p.send(r)
 	if err != nil {

@@ -1,6 +1,4 @@
-//go:build e2e
-
-package main
+package faultproxy
 
 import (
 	"crypto/ecdsa"
@@ -24,13 +22,13 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 )
 
-// startFaultProxy starts a fault proxy in front of the API server of
+// Start starts a fault proxy in front of the API server of
 // kubeconfig's current context and returns a kubeconfig that talks to it:
 // the same users and contexts (the token passes through), every cluster
 // of that server pointed at the proxy, trusting the proxy's certificate.
 // The proxy verifies the API server against the original kubeconfig's CA.
 // It stops when the test ends.
-func startFaultProxy(t *testing.T, kubeconfig string, cfg faultConfig) (string, *faultProxy) {
+func Start(t *testing.T, kubeconfig string, cfg Config) (string, *Proxy) {
 	t.Helper()
 	kc, err := clientcmd.LoadFromFile(kubeconfig)
 	if err != nil {
@@ -47,7 +45,7 @@ func startFaultProxy(t *testing.T, kubeconfig string, cfg faultConfig) (string, 
 	if !roots.AppendCertsFromPEM(caData) {
 		t.Fatal("fault proxy: the kubeconfig has no CA to verify the API server with")
 	}
-	p := &faultProxy{
+	p := &Proxy{
 		upstream: cluster.Server,
 		transport: &http.Transport{
 			TLSClientConfig:     &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12},
