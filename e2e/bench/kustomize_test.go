@@ -1,6 +1,6 @@
 //go:build bench
 
-package main
+package bench
 
 import (
 	"fmt"
@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kapply-dev/kapply/internal/bundlegen"
 )
 
 // kustomizeOverlay writes the n-object bundle as a kustomize base and an
@@ -18,7 +20,7 @@ func (b *bench) kustomizeOverlay(prefix string, n int) string {
 	root := filepath.Join(b.dir, prefix)
 	files := map[string]string{
 		"base/kustomization.yaml":    "resources: [bundle.yaml]\n",
-		"base/bundle.yaml":           generateSizedBundle(prefix, n),
+		"base/bundle.yaml":           bundlegen.Sized(prefix, n).YAML(),
 		"overlay/kustomization.yaml": "resources: [../base]\nlabels:\n  - pairs: {tier: bench}\ncommonAnnotations: {owner: bench}\nimages:\n  - {name: nginx, newTag: \"1.27.1\"}\n",
 	}
 	for p, content := range files {

@@ -1,6 +1,6 @@
 //go:build e2e
 
-package main
+package e2e
 
 import (
 	"context"
@@ -18,12 +18,13 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	"github.com/kapply-dev/kapply/internal/testcluster"
 	"github.com/kapply-dev/kapply/manifests"
 )
 
 // podinfoDir is the corpus's podinfo directory, a kustomization as
 // published.
-const podinfoDir = "../../testdata/corpus/02-podinfo"
+const podinfoDir = "../testdata/corpus/02-podinfo"
 
 // The base and overlay of the -k tests: every transformation the issue
 // lists (namePrefix, labels, a configMapGenerator, a strategic merge patch,
@@ -123,11 +124,7 @@ func writeKustomizeTree(t *testing.T, files map[string]string) string {
 // devKubectl runs the devcluster's kubectl (1.37) against kc.
 func devKubectl(t *testing.T, kc, stdin string, args ...string) string {
 	t.Helper()
-	bin := os.Getenv("DEVCLUSTER_BIN")
-	if bin == "" {
-		t.Fatal("DEVCLUSTER_BIN is not set: run the e2e tests with `make test`")
-	}
-	cmd := exec.Command(bin, append([]string{"kubectl", "--kubeconfig", kc}, args...)...)
+	cmd := exec.Command(testcluster.DevclusterBin(t), append([]string{"kubectl", "--kubeconfig", kc}, args...)...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
@@ -144,15 +141,15 @@ func devKubectl(t *testing.T, kc, stdin string, args ...string) string {
 func liveObject(t *testing.T, kc string, o jsonObject) map[string]any {
 	t.Helper()
 	gvr := map[string]schema.GroupVersionResource{
-		"Deployment":              deploymentsGVR,
+		"Deployment":              testcluster.DeploymentsGVR,
 		"Service":                 {Version: "v1", Resource: "services"},
-		"ConfigMap":               configMapsGVR,
+		"ConfigMap":               testcluster.ConfigMapsGVR,
 		"HorizontalPodAutoscaler": {Group: "autoscaling", Version: "v2", Resource: "horizontalpodautoscalers"},
 	}[o.Kind]
 	if gvr.Resource == "" {
 		t.Fatalf("no resource for %+v", o)
 	}
-	u, err := dynamicFor(t, kc).Resource(gvr).Namespace(o.Namespace).Get(context.Background(), o.Name, metav1.GetOptions{})
+	u, err := testcluster.Dynamic(t, kc).Resource(gvr).Namespace(o.Namespace).Get(context.Background(), o.Name, metav1.GetOptions{})
 	if err != nil {
 		t.Fatalf("%+v: %v", o, err)
 	}
@@ -194,9 +191,9 @@ func byName(results []jsonResult) (map[string]string, []jsonObject) {
 }
 
 func TestKustomizePodinfoCorpusDirectory(t *testing.T) {
-	kc := e2eKubeconfig(t)
+	kc := testcluster.Kubeconfig(t)
 	ns := "kustomize-podinfo"
-	createNamespace(t, kc, ns)
+	testcluster.CreateNamespace(t, kc, ns)
 	results := applyJSON(t, kc, "", "apply", "-k", podinfoDir, "-n", ns)
 	got := map[string]string{}
 	for _, r := range results {
@@ -240,7 +237,7 @@ func TestKustomizePodinfoCorpusDirectory(t *testing.T) {
 // cluster objects equal those of `kubectl kustomize | kapply apply -f -`,
 // and those of `kubectl apply -k --server-side`, each in a twin namespace.
 func TestKustomizeOverlayMatchesKubectl(t *testing.T) {
-	kc := e2eKubeconfig(t)
+	kc := testcluster.Kubeconfig(t)
 	overlay := filepath.Join(writeKustomizeTree(t, kustomizeTree), "overlay")
 	rendered := devKubectl(t, kc, "", "kustomize", overlay)
 
@@ -263,7 +260,7 @@ func TestKustomizeOverlayMatchesKubectl(t *testing.T) {
 
 	nsK, nsF, nsKubectl := "kustomize-k", "kustomize-f", "kustomize-kubectl"
 	for _, ns := range []string{nsK, nsF, nsKubectl} {
-		createNamespace(t, kc, ns)
+		testcluster.CreateNamespace(t, kc, ns)
 	}
 	resK := applyJSON(t, kc, "", "apply", "-k", overlay, "-n", nsK)
 	resF := applyJSON(t, kc, rendered, "apply", "-f", "-", "-n", nsF)

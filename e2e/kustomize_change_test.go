@@ -1,6 +1,6 @@
 //go:build e2e
 
-package main
+package e2e
 
 import (
 	"context"
@@ -13,6 +13,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/kapply-dev/kapply/internal/testcluster"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
@@ -22,9 +24,9 @@ import (
 // configured, and --applyset --prune deletes the old one. The base asks for
 // kustomize's origin annotations, which must still never reach the server.
 func TestKustomizeNewGeneratedConfigMapIsRolledAndTheOldPruned(t *testing.T) {
-	kc := e2eKubeconfig(t)
+	kc := testcluster.Kubeconfig(t)
 	ns := "kustomize-roll"
-	createNamespace(t, kc, ns)
+	testcluster.CreateNamespace(t, kc, ns)
 	files := maps.Clone(kustomizeTree)
 	files["overlay/kustomization.yaml"] += "buildMetadata: [originAnnotations]\n"
 	root := writeKustomizeTree(t, files)
@@ -78,7 +80,7 @@ func TestKustomizeNewGeneratedConfigMapIsRolledAndTheOldPruned(t *testing.T) {
 	if enc, err := json.Marshal(dep); err != nil || !strings.Contains(string(enc), newCM) {
 		t.Errorf("prod-web does not refer to %s", newCM)
 	}
-	if _, err := dynamicFor(t, kc).Resource(configMapsGVR).Namespace(ns).Get(context.Background(), oldCM, metav1.GetOptions{}); err == nil {
+	if _, err := testcluster.Dynamic(t, kc).Resource(testcluster.ConfigMapsGVR).Namespace(ns).Get(context.Background(), oldCM, metav1.GetOptions{}); err == nil {
 		t.Errorf("%s is still there after the prune", oldCM)
 	}
 	for _, o := range objs {
@@ -96,9 +98,9 @@ func TestKustomizeNewGeneratedConfigMapIsRolledAndTheOldPruned(t *testing.T) {
 // or a Helm chart is exit 2, naming the file and the entry, with nothing
 // written; an object the server refuses is named by its original file#doc.
 func TestKustomizeBrokenWritesNothing(t *testing.T) {
-	kc := e2eKubeconfig(t)
+	kc := testcluster.Kubeconfig(t)
 	ns := "kustomize-broken"
-	createNamespace(t, kc, ns)
+	testcluster.CreateNamespace(t, kc, ns)
 	tests := []struct {
 		name, overlay, want string
 	}{
