@@ -1,6 +1,6 @@
 //go:build e2e
 
-package main
+package e2e
 
 import (
 	"context"
@@ -13,6 +13,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/kapply-dev/kapply/internal/testcluster"
 )
 
 // webDeployment is a Deployment with the given labels (besides app=web)
@@ -35,7 +37,7 @@ func webDeployment(ns string, replicas int, labels ...string) string {
 
 func deploymentLabels(t *testing.T, kc, ns string) map[string]string {
 	t.Helper()
-	return getObject(t, kc, deploymentsGVR, ns, "web").GetLabels()
+	return getObject(t, kc, testcluster.DeploymentsGVR, ns, "web").GetLabels()
 }
 
 // Issue 12 B.1: a Deployment label set by client-side kubectl apply, then
@@ -43,12 +45,12 @@ func deploymentLabels(t *testing.T, kc, ns string) map[string]string {
 // --server-side removes it; fields of managers not named (a controller's
 // annotation, an HPA's replicas through /scale, helm's label) stay.
 func TestApplyMigratesClientSideKubectlOwnership(t *testing.T) {
-	kc := e2eKubeconfig(t)
+	kc := testcluster.Kubeconfig(t)
 	ns := "migrate-kubectl"
-	createNamespace(t, kc, ns)
+	testcluster.CreateNamespace(t, kc, ns)
 	mustKubectl(t, kc, webDeployment(ns, 2, "tier=front"), "apply", "-f", "-")
 	helmLabel := []byte(`{"metadata":{"labels":{"chart":"web-1.0"}}}`)
-	if _, err := dynamicFor(t, kc).Resource(deploymentsGVR).Namespace(ns).Patch(context.Background(), "web", types.MergePatchType, helmLabel, metav1.PatchOptions{FieldManager: "helm"}); err != nil {
+	if _, err := testcluster.Dynamic(t, kc).Resource(testcluster.DeploymentsGVR).Namespace(ns).Patch(context.Background(), "web", types.MergePatchType, helmLabel, metav1.PatchOptions{FieldManager: "helm"}); err != nil {
 		t.Fatal(err)
 	}
 	scaleAs(t, kc, ns, "web", "horizontal-pod-autoscaler", 3)
@@ -74,7 +76,7 @@ func TestApplyMigratesClientSideKubectlOwnership(t *testing.T) {
 	if want := "deployment.apps/web -n " + ns + " configured (field ownership migrated from kubectl-client-side-apply)\n"; !strings.HasPrefix(stdout, want) {
 		t.Errorf("apply output %q, want it to start with %q", stdout, want)
 	}
-	live := getObject(t, kc, deploymentsGVR, ns, "web")
+	live := getObject(t, kc, testcluster.DeploymentsGVR, ns, "web")
 	if diff := cmp.Diff(map[string]string{"app": "web", "chart": "web-1.0"}, live.GetLabels()); diff != "" {
 		t.Errorf("labels (-want +got):\n%s", diff)
 	}
@@ -107,10 +109,10 @@ func TestApplyMigratesClientSideKubectlOwnership(t *testing.T) {
 // Issue 12 B.2: kapply's own Update entries (kapply create) and a changed
 // field manager (--migrate-from the old one).
 func TestApplyMigratesKapplyCreateAndOldFieldManager(t *testing.T) {
-	kc := e2eKubeconfig(t)
+	kc := testcluster.Kubeconfig(t)
 	t.Run("create then apply", func(t *testing.T) {
 		ns := "migrate-create"
-		createNamespace(t, kc, ns)
+		testcluster.CreateNamespace(t, kc, ns)
 		mustKapply(t, kc, webDeployment(ns, 1, "tier=front"), "create", "-f", "-")
 		stdout := mustKapply(t, kc, webDeployment(ns, 1), "apply", "-f", "-")
 		if !strings.Contains(stdout, "configured (field ownership migrated from kapply)") {
@@ -122,7 +124,7 @@ func TestApplyMigratesKapplyCreateAndOldFieldManager(t *testing.T) {
 	})
 	t.Run("renamed field manager", func(t *testing.T) {
 		ns := "migrate-renamed"
-		createNamespace(t, kc, ns)
+		testcluster.CreateNamespace(t, kc, ns)
 		mustKapply(t, kc, webDeployment(ns, 1, "tier=front"), "apply", "-f", "-", "--field-manager", "deploy-v1")
 		// Without --migrate-from the old manager keeps its fields: it may be
 		// another pipeline that shares the object on purpose.
@@ -146,9 +148,9 @@ func TestApplyMigratesKapplyCreateAndOldFieldManager(t *testing.T) {
 // --dry-run=server show the change as apply will make it. A conflict with
 // a manager that is not taken still fails.
 func TestDryRunsAfterClientSideKubectlShowTheChange(t *testing.T) {
-	kc := e2eKubeconfig(t)
+	kc := testcluster.Kubeconfig(t)
 	ns := "migrate-dry-run"
-	createNamespace(t, kc, ns)
+	testcluster.CreateNamespace(t, kc, ns)
 	mustKubectl(t, kc, webDeployment(ns, 1), "apply", "-f", "-")
 	changed := strings.Replace(webDeployment(ns, 1), "nginx:1.27", "nginx:1.28", 1)
 
@@ -161,13 +163,13 @@ func TestDryRunsAfterClientSideKubectlShowTheChange(t *testing.T) {
 		t.Errorf("apply --dry-run=server: exit %d\n%s%s", code, stdout, stderr)
 	}
 	mustKapply(t, kc, changed, "apply", "-f", "-")
-	if img := getObject(t, kc, deploymentsGVR, ns, "web").Object["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)["containers"].([]any)[0].(map[string]any)["image"]; img != "nginx:1.28" {
+	if img := getObject(t, kc, testcluster.DeploymentsGVR, ns, "web").Object["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)["containers"].([]any)[0].(map[string]any)["image"]; img != "nginx:1.28" {
 		t.Errorf("image %v after apply, want nginx:1.28", img)
 	}
 
 	// Someone else's field: still a conflict, with its hint.
 	patch := []byte(`{"spec":{"template":{"spec":{"containers":[{"name":"web","image":"nginx:1.29"}]}}}}`)
-	if _, err := dynamicFor(t, kc).Resource(deploymentsGVR).Namespace(ns).Patch(context.Background(), "web", types.StrategicMergePatchType, patch, metav1.PatchOptions{FieldManager: "ops"}); err != nil {
+	if _, err := testcluster.Dynamic(t, kc).Resource(testcluster.DeploymentsGVR).Namespace(ns).Patch(context.Background(), "web", types.StrategicMergePatchType, patch, metav1.PatchOptions{FieldManager: "ops"}); err != nil {
 		t.Fatal(err)
 	}
 	code, _, stderr = kapplyIn(t, kc, changed, "diff", "-f", "-")

@@ -1,11 +1,10 @@
 //go:build e2e
 
-package main
+package e2e
 
 import (
 	"context"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -15,16 +14,15 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/kapply-dev/kapply/internal/testcluster"
 )
 
 // kubectlIn runs the bundled kubectl (devcluster kubectl) with stdin,
 // and returns its combined output.
 func kubectlIn(t *testing.T, kc, stdin string, args ...string) (string, error) {
 	t.Helper()
-	bin := os.Getenv("DEVCLUSTER_BIN")
-	if bin == "" {
-		t.Fatal("DEVCLUSTER_BIN is not set: run the e2e tests with `make test`")
-	}
+	bin := testcluster.DevclusterBin(t)
 	full := append([]string{"kubectl", "--kubeconfig", kc, "--cache-dir", filepath.Join(t.TempDir(), "kubectl-cache")}, args...)
 	cmd := exec.Command(bin, full...)
 	cmd.Stdin = strings.NewReader(stdin)
@@ -55,7 +53,7 @@ func mustKapply(t *testing.T, kc, stdin string, args ...string) string {
 // getObject reads one object, failing the test when it cannot.
 func getObject(t *testing.T, kc string, gvr schema.GroupVersionResource, ns, name string) *unstructured.Unstructured {
 	t.Helper()
-	obj, err := dynamicFor(t, kc).Resource(gvr).Namespace(ns).Get(context.Background(), name, metav1.GetOptions{})
+	obj, err := testcluster.Dynamic(t, kc).Resource(gvr).Namespace(ns).Get(context.Background(), name, metav1.GetOptions{})
 	if err != nil {
 		t.Fatalf("get %s %s/%s: %v", gvr.Resource, ns, name, err)
 	}
@@ -67,7 +65,7 @@ func getObject(t *testing.T, kc string, gvr schema.GroupVersionResource, ns, nam
 func scaleAs(t *testing.T, kc, ns, name, manager string, replicas int64) {
 	t.Helper()
 	patch := []byte(fmt.Sprintf(`{"spec":{"replicas":%d}}`, replicas))
-	_, err := dynamicFor(t, kc).Resource(deploymentsGVR).Namespace(ns).Patch(context.Background(), name, types.MergePatchType, patch, metav1.PatchOptions{FieldManager: manager}, "scale")
+	_, err := testcluster.Dynamic(t, kc).Resource(testcluster.DeploymentsGVR).Namespace(ns).Patch(context.Background(), name, types.MergePatchType, patch, metav1.PatchOptions{FieldManager: manager}, "scale")
 	if err != nil {
 		t.Fatalf("scale deployment %s/%s: %v", ns, name, err)
 	}
