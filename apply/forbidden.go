@@ -71,7 +71,7 @@ func (o *Options) stepVerbs() (string, []string) {
 	case o.Mode == Create:
 		return "create", []string{"create"}
 	case o.Mode == Update:
-		return "update", []string{"get", "create", "update"}
+		return "update", []string{"get", "create", "patch"}
 	}
 	return "server-side apply", []string{"get", "patch"}
 }

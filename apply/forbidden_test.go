@@ -43,7 +43,7 @@ func TestExplainForbidden(t *testing.T) {
 			name: "update mode, cluster scope",
 			item: cr, opts: Options{Mode: Update}, err: crDenied, typed: true,
 			want: `clusterroles.rbac.authorization.k8s.io "y" is forbidden: User "restricted" cannot patch resource "clusterroles" in API group "rbac.authorization.k8s.io" at the cluster scope ` +
-				`(update needs get, create, update on resource "clusterroles" in API group "rbac.authorization.k8s.io" at the cluster scope)`,
+				`(update needs get, create, patch on resource "clusterroles" in API group "rbac.authorization.k8s.io" at the cluster scope)`,
 		},
 		{
 			name: "create mode",

@@ -18,9 +18,10 @@ const (
 	// ServerSideApply sends each object as a server-side apply patch
 	// owned by Options.FieldManager. The default.
 	ServerSideApply Mode = "apply"
-	// Update creates missing objects and replaces existing ones with a GET
-	// and a PUT carrying the resourceVersion, for servers or policies that
-	// do not allow server-side apply.
+	// Update is client-side apply, as kubectl apply without
+	// --server-side: the last-applied-configuration annotation and a
+	// three-way merge patch (see clientside.go), for servers or policies
+	// that do not allow server-side apply.
 	Update Mode = "update"
 	// Create only creates: an object that exists is an error for it (as
 	// `kubectl create -f`).

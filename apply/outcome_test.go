@@ -1,7 +1,11 @@
 package apply
 
 import (
+	"encoding/json"
+
 	"context"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/strategicpatch"
 	"net/url"
 	"strings"
 	"syscall"
@@ -144,7 +148,10 @@ func TestWritesOfUnknownOutcomeAreReadBackNotRepeated(t *testing.T) {
 			write := func(a clienttesting.Action) (bool, runtime.Object, error) {
 				writes++
 				store, err := tc.fail(writes)
-				obj := a.(interface{ GetObject() runtime.Object }).GetObject().(*unstructured.Unstructured).DeepCopy()
+				obj, perr := sentObject(dyn, a)
+				if perr != nil {
+					return true, nil, perr
+				}
 				// The fake neither moves resourceVersions nor records
 				// managers; do what the server does.
 				obj.SetResourceVersion(strings.Repeat("9", writes))
@@ -166,7 +173,7 @@ func TestWritesOfUnknownOutcomeAreReadBackNotRepeated(t *testing.T) {
 				return true, obj, nil
 			}
 			dyn.PrependReactor("create", "configmaps", write)
-			dyn.PrependReactor("update", "configmaps", write)
+			dyn.PrependReactor("patch", "configmaps", write)
 
 			opts := DefaultOptions()
 			opts.Mode = tc.mode
@@ -178,7 +185,7 @@ func TestWritesOfUnknownOutcomeAreReadBackNotRepeated(t *testing.T) {
 			var action Action
 			var err error
 			if tc.mode == Create {
-				action, err = r.create(ctx, item)
+				action, err = r.create(ctx, item, item.Object)
 			} else {
 				action, err = r.update(ctx, item)
 			}
@@ -194,4 +201,27 @@ func TestWritesOfUnknownOutcomeAreReadBackNotRepeated(t *testing.T) {
 			}
 		})
 	}
+}
+
+// sentObject is the object a create sends, or the one a patch would make
+// of the stored object.
+func sentObject(dyn *dynamicfake.FakeDynamicClient, a clienttesting.Action) (*unstructured.Unstructured, error) {
+	if a.GetVerb() == "create" {
+		return a.(interface{ GetObject() runtime.Object }).GetObject().(*unstructured.Unstructured).DeepCopy(), nil
+	}
+	p := a.(clienttesting.PatchAction)
+	stored, err := dyn.Tracker().Get(cmGVR, "ns", p.GetName())
+	if err != nil {
+		return nil, err
+	}
+	current, err := json.Marshal(stored)
+	if err != nil {
+		return nil, err
+	}
+	patched, err := strategicpatch.StrategicMergePatch(current, p.GetPatch(), &corev1.ConfigMap{})
+	if err != nil {
+		return nil, err
+	}
+	obj := &unstructured.Unstructured{}
+	return obj, obj.UnmarshalJSON(patched)
 }

@@ -17,13 +17,13 @@ import (
 // server may have stored the object) the object is read back, and counts
 // as created when it is there as this run would have made it. Only when
 // it is not there is the POST sent again.
-func (r *run) create(ctx context.Context, item *Item) (Action, error) {
+func (r *run) create(ctx context.Context, item *Item, obj *unstructured.Unstructured) (Action, error) {
 	ri := item.Resolved.Resource(r.a.Clients.Dynamic)
 	traffic := dynamicx.TrafficFrom(ctx)
 	uncertain := false // an earlier try may have stored the object
 	for attempt := 1; ; attempt++ {
 		seen := traffic.Uncertain(http.MethodPost)
-		_, err := ri.Create(ctx, item.Object, metav1.CreateOptions{
+		_, err := ri.Create(ctx, obj, metav1.CreateOptions{
 			FieldManager:    r.opts.FieldManager,
 			DryRun:          r.dryRun(),
 			FieldValidation: string(r.opts.Validation),
@@ -34,14 +34,14 @@ func (r *run) create(ctx context.Context, item *Item) (Action, error) {
 		stored := r.mayBeStored(err, traffic.Uncertain(http.MethodPost) > seen)
 		uncertain = uncertain || stored
 		if apierrors.IsAlreadyExists(err) && uncertain {
-			return r.readBack(ctx, item, err)
+			return r.readBack(ctx, item, obj, err)
 		}
 		again := r.backoff(ctx, attempt, err) // waits first: a write in flight may land
 		if stored {
 			live, getErr := ri.Get(ctx, item.Object.GetName(), metav1.GetOptions{})
 			switch {
 			case getErr == nil:
-				return r.judgeCreated(live, item, err)
+				return r.judgeCreated(live, obj, err)
 			case !apierrors.IsNotFound(getErr):
 				return Failed, fmt.Errorf("create outcome unknown (%w), and reading the object back failed: %w", gaveUp(attempt, err), getErr)
 			}
@@ -66,51 +66,57 @@ func (r *run) mayBeStored(err error, seenUncertain bool) bool {
 
 // readBack reads the object after a 409 AlreadyExists that may answer a
 // try of our own.
-func (r *run) readBack(ctx context.Context, item *Item, cause error) (Action, error) {
+func (r *run) readBack(ctx context.Context, item *Item, obj *unstructured.Unstructured, cause error) (Action, error) {
 	ri := item.Resolved.Resource(r.a.Clients.Dynamic)
 	live, err := ri.Get(ctx, item.Object.GetName(), metav1.GetOptions{})
 	if err != nil {
 		return Failed, fmt.Errorf("create outcome unknown (%w), and reading the object back failed: %w", cause, err)
 	}
-	return r.judgeCreated(live, item, cause)
+	return r.judgeCreated(live, obj, cause)
 }
 
 // judgeCreated decides a create whose outcome was unknown from the live
 // object: created by this run when our field manager made it and it holds
-// everything the input says.
-func (r *run) judgeCreated(live *unstructured.Unstructured, item *Item, cause error) (Action, error) {
+// everything it was sent with.
+func (r *run) judgeCreated(live, obj *unstructured.Unstructured, cause error) (Action, error) {
 	ours := false
 	for _, mf := range live.GetManagedFields() {
 		if mf.Manager == r.opts.FieldManager && mf.Operation == metav1.ManagedFieldsOperationUpdate {
 			ours = true
 		}
 	}
-	if ours && holds(live, item.Object) {
+	if ours && holds(live, obj) {
 		return Created, nil
 	}
 	return Failed, fmt.Errorf("create outcome unknown (%w): an object of that name exists that this run did not create as given; it was left alone", cause)
 }
 
-// update creates the object or replaces it with a PUT carrying the live
-// resourceVersion. A 409 Conflict means someone wrote in between: read
-// again and retry, a bounded number of times. A PUT whose outcome is
-// unknown is not sent again blindly either: the next read tells whether it
-// was stored (the resourceVersion moved and the object holds the input).
+// update is client-side apply (see clientside.go): it creates the object
+// with the last-applied annotation, or sends kubectl apply's three-way
+// patch, and nothing when that patch is empty. A 409 Conflict means someone
+// wrote in between: read again and retry, a bounded number of times. A
+// patch whose outcome is unknown is not sent again blindly either: the
+// next read tells whether it was stored (the resourceVersion moved and the
+// object holds the manifest).
 func (r *run) update(ctx context.Context, item *Item) (Action, error) {
 	ri := item.Resolved.Resource(r.a.Clients.Dynamic)
 	name := item.Object.GetName()
 	traffic := dynamicx.TrafficFrom(ctx)
+	desired, modified, err := withLastApplied(item.Object)
+	if err != nil {
+		return Failed, err
+	}
 	var lastErr error
 	conflicts, failures := 0, 0
-	replaced := "" // the resourceVersion a PUT of unknown outcome replaced
+	replaced := "" // the resourceVersion a patch of unknown outcome applied to
 	for conflicts <= r.opts.UpdateRetries {
 		live, err := ri.Get(ctx, name, metav1.GetOptions{})
 		if apierrors.IsNotFound(err) {
-			action, err := r.create(ctx, item)
+			action, err := r.create(ctx, item, desired)
 			if !apierrors.IsAlreadyExists(err) {
 				return action, err
 			}
-			lastErr = err // created by someone else in between: replace it
+			lastErr = err // created by someone else in between: patch it
 			conflicts++
 			traffic.AddRetry()
 			continue
@@ -118,21 +124,26 @@ func (r *run) update(ctx context.Context, item *Item) (Action, error) {
 		if err != nil {
 			return Failed, fmt.Errorf("read live object: %w", err)
 		}
-		if replaced != "" && live.GetResourceVersion() != replaced && holds(live, item.Object) {
+		if replaced != "" && live.GetResourceVersion() != replaced && holds(live, desired) {
 			return Configured, nil
 		}
 		if err := r.checkOwnership(live.GetLabels()); err != nil {
 			return Failed, err
 		}
-		desired := item.Object.DeepCopy()
-		desired.SetResourceVersion(live.GetResourceVersion())
-		seen := traffic.Uncertain(http.MethodPut)
-		out, err := ri.Update(ctx, desired, metav1.UpdateOptions{
+		patch, patchType, err := threeWayPatch(live, modified)
+		if err != nil {
+			return Failed, err
+		}
+		if string(patch) == "{}" {
+			return Unchanged, nil
+		}
+		seen := traffic.Uncertain(http.MethodPatch)
+		out, err := ri.Patch(ctx, name, patchType, patch, metav1.PatchOptions{
 			FieldManager:    r.opts.FieldManager,
 			DryRun:          r.dryRun(),
 			FieldValidation: string(r.opts.Validation),
 		})
-		if r.mayBeStored(err, traffic.Uncertain(http.MethodPut) > seen) {
+		if r.mayBeStored(err, traffic.Uncertain(http.MethodPatch) > seen) {
 			replaced = live.GetResourceVersion()
 		}
 		switch {
@@ -144,7 +155,7 @@ func (r *run) update(ctx context.Context, item *Item) (Action, error) {
 		case err != nil:
 			failures++
 			if !r.backoff(ctx, failures, err) {
-				return r.lastRead(ctx, item, replaced, gaveUp(failures, err))
+				return r.lastRead(ctx, item, desired, replaced, gaveUp(failures, err))
 			}
 			continue
 		}
@@ -164,12 +175,12 @@ func (r *run) update(ctx context.Context, item *Item) (Action, error) {
 
 // lastRead reports a PUT that failed for good, unless the object shows
 // that a try of unknown outcome was stored after all.
-func (r *run) lastRead(ctx context.Context, item *Item, replaced string, err error) (Action, error) {
+func (r *run) lastRead(ctx context.Context, item *Item, desired *unstructured.Unstructured, replaced string, err error) (Action, error) {
 	if replaced == "" {
 		return Failed, err
 	}
 	live, getErr := item.Resolved.Resource(r.a.Clients.Dynamic).Get(ctx, item.Object.GetName(), metav1.GetOptions{})
-	if getErr == nil && live.GetResourceVersion() != replaced && holds(live, item.Object) {
+	if getErr == nil && live.GetResourceVersion() != replaced && holds(live, desired) {
 		return Configured, nil
 	}
 	return Failed, err

@@ -43,12 +43,12 @@ func TestUpdateRetriesConflictsFromAFreshRead(t *testing.T) {
 				gets++
 				return false, nil, nil
 			})
-			dyn.PrependReactor("update", "configmaps", func(clienttesting.Action) (bool, runtime.Object, error) {
+			dyn.PrependReactor("patch", "configmaps", func(clienttesting.Action) (bool, runtime.Object, error) {
 				if conflicts > 0 {
 					conflicts--
 					return true, nil, apierrors.NewConflict(gvr.GroupResource(), "cm", nil)
 				}
-				return false, nil, nil
+				return true, live.DeepCopy(), nil // the fake cannot apply a strategic merge patch to an unstructured object
 			})
 			opts := DefaultOptions()
 			opts.Mode, opts.UpdateRetries = Update, tc.retries

@@ -23,7 +23,7 @@ func (r *run) write(ctx context.Context, item *Item, snap *snapshot) Result {
 	case r.opts.DryRun == DryRunClient:
 		res.Action, err = r.planOnly(ctx, item, snap)
 	case r.opts.Mode == Create:
-		res.Action, err = r.create(ctx, item)
+		res.Action, err = r.create(ctx, item, item.Object)
 	case r.opts.Mode == Update:
 		res.Action, err = r.update(ctx, item)
 	default:

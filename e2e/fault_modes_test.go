@@ -111,26 +111,26 @@ func TestCreateAndUpdateRecoverLostResponses(t *testing.T) {
 			t.Errorf("create: %d retries for %d dropped responses, want one each (and some)", retries, faults)
 		}
 
-		// The first PUT is refused with 409 Conflict (retried from a fresh
-		// read), and 30% of the PUTs' responses are lost.
+		// The first PATCH is refused with 409 Conflict (retried from a
+		// fresh read), and 30% of the PATCHes' responses are lost.
 		in, _ = configMaps(n, "2")
 		pkc, proxy = faultproxy.Start(t, kc, faultproxy.Config{Seed: 13, Rules: []faultproxy.Rule{
-			{Fault: faultproxy.Status, Status: 409, Methods: []string{"PUT"}, Nth: []int{1}},
-			dropWrites("PUT"),
+			{Fault: faultproxy.Status, Status: 409, Methods: []string{"PATCH"}, Nth: []int{1}},
+			dropWrites("PATCH"),
 		}})
 		retries = applyThrough(t, pkc, in, ns, objs, "configured", "apply", "--mode", "update")
 		faults := proxy.Faults()
 		if len(faults) < 2 || faults[0].Status != 409 || retries != len(faults) {
 			t.Errorf("replace: %d retries for faults %+v, want a 409 first and one retry each", retries, faults)
 		}
-		if puts := len(proxy.Writes()); puts != n {
-			t.Errorf("%d PUTs reached the server, want %d: a PUT whose response was lost was sent again", puts, n)
+		if patches := len(proxy.Writes()); patches != n {
+			t.Errorf("%d PATCHes reached the server, want %d: a PATCH whose response was lost was sent again", patches, n)
 		}
 		if diff := cmp.Diff(wantData(n, "2"), liveData(t, kc, ns)); diff != "" {
 			t.Errorf("cluster (-want +got):\n%s", diff)
 		}
 		applyThrough(t, kc, in, ns, objs, "unchanged", "apply", "--mode", "update")
-		t.Logf("MODES update, 409 on the first PUT + 30%% of PUT responses dropped: requests %d, faults %d, retries %d", len(proxy.Requests()), len(faults), retries)
+		t.Logf("MODES update, 409 on the first PATCH + 30%% of PATCH responses dropped: requests %d, faults %d, retries %d", len(proxy.Requests()), len(faults), retries)
 	})
 }
 

@@ -95,8 +95,10 @@ func TestForbiddenObjectsFailClearlyAndTheRestProceeds(t *testing.T) {
 			stderr: "error: 2 of 3 objects not applied\n",
 		},
 		{
+			// Client-side apply over an object server-side apply made adds
+			// its last-applied annotation, as kubectl apply does.
 			name: "apply --mode=update", args: []string{"apply", "--mode=update"}, code: exitFailed,
-			stdout: applyLines("unchanged", "read live object: ", "get", "update", "get, create, update", "", "3 objects: 0 created, 0 configured, 1 unchanged, 2 failed"),
+			stdout: applyLines("configured", "read live object: ", "get", "update", "get, create, patch", "", "3 objects: 0 created, 1 configured, 0 unchanged, 2 failed"),
 			stderr: "error: 2 of 3 objects not applied\n",
 		},
 		{

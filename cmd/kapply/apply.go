@@ -55,7 +55,7 @@ func applyCommand(s streams) *cli.Command {
 		Flags: concat(connectionFlags(), inputFlags(), writeFlags(),
 			&cli.BoolFlag{Name: "force-conflicts", Usage: "take over fields owned by other field managers"},
 			migrateFromFlag(),
-			&cli.StringFlag{Name: "mode", Value: string(apply.ServerSideApply), Usage: "apply (server-side apply) or update (GET then PUT, for servers without server-side apply)"},
+			&cli.StringFlag{Name: "mode", Value: string(apply.ServerSideApply), Usage: "apply (server-side apply) or update (client-side apply, as kubectl apply: last-applied annotation and three-way merge patch)"},
 			applyWaitFlags(),
 			applySetFlags(),
 		),
