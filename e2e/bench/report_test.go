@@ -36,6 +36,8 @@ func (s *suite) writeFull(w io.Writer) {
 		{s.create, s.ceilFirst, nil},
 		{s.kubectlDiff, s.ceilNoop, nil},
 		{s.kubectlOne, nil, nil},
+		{s.kzFirst, s.ceilFirst, s.kzPipe},
+		{s.kzPipe, s.ceilFirst, nil},
 	}
 	for _, r := range rows {
 		if r.m == nil {

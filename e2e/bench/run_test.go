@@ -17,6 +17,7 @@ type suite struct {
 	kFirst, kNoop, kChanged, kDiff, kOne *measurement
 	ssaFirst, ssaNoop, csaFirst, csaNoop *measurement
 	create, kubectlDiff, kubectlOne      *measurement
+	kzFirst, kzPipe                      *measurement // -k and kubectl kustomize | -f -
 }
 
 // runSuite measures one bundle size. Namespaces are named
@@ -92,6 +93,7 @@ func (b *bench) runSuite(n, runs int, withKubectl, full bool, proxyKC string, pr
 	if !withKubectl {
 		return s
 	}
+	s.kzFirst, s.kzPipe = b.runKustomize(n, runs)
 
 	s.ssaFirst, s.ssaNoop = newMeasurement("kubectl apply --server-side: first"), newMeasurement("kubectl apply --server-side: no-op")
 	s.csaFirst, s.csaNoop = newMeasurement("kubectl apply (client-side): first"), newMeasurement("kubectl apply (client-side): no-op")
