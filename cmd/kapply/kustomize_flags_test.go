@@ -26,7 +26,7 @@ func TestKustomizeFlagUsage(t *testing.T) {
 			name       string
 			args       []string
 			wantStderr string
-		}{name: cmd + " -k on a directory without a kustomization", args: []string{cmd, "-k", "testdata"}, wantStderr: "testdata: no kustomization.yaml, kustomization.yml or Kustomization in this directory"})
+		}{name: cmd + " -k on a directory without a kustomization", args: []string{cmd, "-k", "."}, wantStderr: ".: no kustomization.yaml, kustomization.yml or Kustomization in this directory"})
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
