@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -37,7 +36,9 @@ type DeleteOptions struct {
 	// DryRun may be DryRunServer: admission runs, nothing is deleted.
 	DryRun      DryRun
 	Concurrency int
-	Progress    func(Result)
+	// Progress, when set, is called once per object as soon as its result
+	// is known, from any goroutine (calls are serialised).
+	Progress func(Result)
 }
 
 // DefaultDeleteOptions deletes in the background, 32 at a time, and waits
@@ -92,20 +93,15 @@ func (a *Applier) Delete(ctx context.Context, objs []manifests.Object, opts Dele
 	for stage := numStages - 1; stage >= 0; stage-- {
 		items := plan.Stages[stage]
 		results := make([]Result, len(items))
-		var wg sync.WaitGroup
-		sem := make(chan struct{}, opts.Concurrency)
-		for i, item := range items {
-			sem <- struct{}{}
-			wg.Add(1)
-			go func() {
-				defer func() { <-sem; wg.Done() }()
-				results[i] = a.deleteOne(ctx, item, opts)
+		parallel{
+			limit: opts.Concurrency,
+			work:  func(i int) { results[i] = a.deleteOne(ctx, items[i], opts) },
+			done: func(i int) {
 				if opts.Progress != nil {
 					opts.Progress(results[i])
 				}
-			}()
-		}
-		wg.Wait()
+			},
+		}.run(len(items))
 		for i, r := range results {
 			if r.Action == Deleted {
 				deleted = append(deleted, items[i])

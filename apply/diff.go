@@ -224,21 +224,18 @@ func (a *Applier) DiffPlan(ctx context.Context, plan *Plan, opts DiffOptions) *D
 }
 
 func (d *differ) each(ctx context.Context, items []*Item) {
-	sem := make(chan struct{}, d.opts.Concurrency)
-	var wg sync.WaitGroup
-	for _, item := range items {
-		if ctx.Err() != nil {
+	parallel{
+		limit: d.opts.Concurrency,
+		settle: func(i int) bool {
+			if ctx.Err() == nil {
+				return false
+			}
+			item := items[i]
 			d.results[d.index[item]] = DiffResult{Ref: item.Resolved.Ref, Source: item.Source, Action: DiffError, Err: ErrDiffInterrupted}
-			continue
-		}
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			d.results[d.index[item]] = d.diff(ctx, item)
-		}()
-	}
-	wg.Wait()
+			return true
+		},
+		work: func(i int) { d.results[d.index[items[i]]] = d.diff(ctx, items[i]) },
+	}.run(len(items))
 }
 
 // unverifiedNote says why an object cannot be dry-run: its kind or its

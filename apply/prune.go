@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -127,28 +126,27 @@ func (a *Applier) prune(ctx context.Context, s *applyset.Set, plan *Plan, gks ma
 		for end < len(candidates) && candidates[end].stage == candidates[start].stage {
 			end++
 		}
-		var wg sync.WaitGroup
-		sem := make(chan struct{}, opts.Concurrency)
-		for i := start; i < end; i++ {
-			c := candidates[i]
-			res := Result{Ref: c.ref, Source: manifests.Source{Path: "applyset " + s.Parent.String()}, DryRun: dryRun}
-			if c.keep != "" {
-				res.Action, res.Err = Kept, errors.New(c.keep)
+		stage, out := candidates[start:end], results[start:end]
+		base := func(c pruneCandidate) Result {
+			return Result{Ref: c.ref, Source: manifests.Source{Path: "applyset " + s.Parent.String()}, DryRun: dryRun}
+		}
+		parallel{
+			limit: opts.Concurrency,
+			settle: func(i int) bool {
+				c := stage[i]
+				if c.keep == "" {
+					return false
+				}
+				out[i] = base(c)
+				out[i].Action, out[i].Err = Kept, errors.New(c.keep)
 				keptGKs[c.ref.GroupKind()] = true
 				if c.ref.Namespace != "" {
 					keptNSs[c.ref.Namespace] = true
 				}
-				results[i] = res
-				continue
-			}
-			sem <- struct{}{}
-			wg.Add(1)
-			go func() {
-				defer func() { <-sem; wg.Done() }()
-				results[i] = a.pruneOne(ctx, c, res, opts)
-			}()
-		}
-		wg.Wait()
+				return true
+			},
+			work: func(i int) { out[i] = a.pruneOne(ctx, stage[i], base(stage[i]), opts) },
+		}.run(len(stage))
 		start = end
 	}
 	for _, r := range results {

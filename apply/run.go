@@ -144,21 +144,19 @@ func (a *Applier) run(ctx context.Context, plan *Plan, opts Options, set *applys
 
 func (r *run) runStage(ctx context.Context, items []*Item) {
 	before := r.prefetch(ctx, items)
-	sem := make(chan struct{}, r.opts.Concurrency)
-	var wg sync.WaitGroup
-	for _, item := range items {
-		if res := r.precheck(ctx, item); res != nil {
-			r.record(item, *res)
-			continue
-		}
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			r.record(item, r.write(ctx, item, before))
-		}()
-	}
-	wg.Wait()
+	results := make([]Result, len(items))
+	parallel{
+		limit: r.opts.Concurrency,
+		settle: func(i int) bool {
+			res := r.precheck(ctx, items[i])
+			if res != nil {
+				results[i] = *res
+			}
+			return res != nil
+		},
+		work: func(i int) { results[i] = r.write(ctx, items[i], before) },
+		done: func(i int) { r.record(items[i], results[i]) },
+	}.run(len(items))
 }
 
 // precheck returns a result for an item that must not be attempted.

@@ -75,20 +75,13 @@ func forLargeGroups(items []*Item, concurrency int, want func(*Item) bool, list 
 			count[keyOf(item)]++
 		}
 	}
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, concurrency)
+	var large []groupKey
 	for k, n := range count {
-		if n < listThreshold {
-			continue
+		if n >= listThreshold {
+			large = append(large, k)
 		}
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			list(k)
-		}()
 	}
-	wg.Wait()
+	parallel{limit: concurrency, work: func(i int) { list(large[i]) }}.run(len(large))
 }
 
 func keyOf(item *Item) groupKey {
