@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"maps"
 	"os"
@@ -143,5 +144,42 @@ func TestKustomizeBrokenWritesNothing(t *testing.T) {
 	code, stdout, stderr := kapplyIn(t, kc, "", "apply", "-k", "overlay", "-n", ns)
 	if code != exitFailed || !strings.Contains(stdout, "deployment.apps/prod-web -n "+ns+" failed: base/app.yaml#1: ") || !strings.Contains(stdout, "replicaz") {
 		t.Errorf("server-refused object: exit %d, want %d and a failure naming base/app.yaml#1\nstdout:\n%s\nstderr:\n%s", code, exitFailed, stdout, stderr)
+	}
+}
+
+// TestKustomizeGeneratedSecretValuesNeverShow: diff -k masks the values of
+// a secretGenerator's Secret like any other Secret's, and the new hashed
+// Secret of a changed literal shows as created, its values masked.
+func TestKustomizeGeneratedSecretValuesNeverShow(t *testing.T) {
+	kc := testcluster.Kubeconfig(t)
+	ns := "kustomize-secret"
+	testcluster.CreateNamespace(t, kc, ns)
+	files := maps.Clone(kustomizeTree)
+	files["overlay/kustomization.yaml"] += "secretGenerator:\n  - name: creds\n    literals: [TOKEN=first-kustomize-token]\n"
+	root := writeKustomizeTree(t, files)
+	overlay := filepath.Join(root, "overlay")
+	applyJSON(t, kc, "", "apply", "-k", overlay, "-n", ns)
+
+	kust := filepath.Join(overlay, "kustomization.yaml")
+	data, err := os.ReadFile(kust)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(kust, []byte(strings.Replace(string(data), "first-kustomize-token", "second-kustomize-token", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := kapplyIn(t, kc, "", "diff", "-k", overlay, "-n", ns)
+	if code != 1 {
+		t.Fatalf("diff -k: exit %d, want 1 (changes)\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	for _, v := range []string{"first-kustomize-token", "second-kustomize-token"} {
+		for _, form := range []string{v, base64.StdEncoding.EncodeToString([]byte(v))} {
+			if strings.Contains(stdout+stderr, form) {
+				t.Errorf("diff -k shows a Secret value (%s):\n%s", form, stdout)
+			}
+		}
+	}
+	if !strings.Contains(stdout, "secret/prod-creds-") || !strings.Contains(stdout, "TOKEN: '*** (new)'") {
+		t.Errorf("diff -k does not show the new Secret with its value masked:\n%s", stdout)
 	}
 }
