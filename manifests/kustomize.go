@@ -34,6 +34,8 @@ func kustomize(ctx context.Context, dir string, maxBytes int64) ([]Object, error
 	}
 	fi, err := os.Stat(dir)
 	switch {
+	case err != nil && isRemoteRef(dir):
+		return nil, &ReadError{Path: dir, Err: errors.New("remote kustomizations are not supported: kapply does not fetch anything (no HTTP, no git) to render; clone it and give its local directory")}
 	case err != nil:
 		return nil, &ReadError{Path: dir, Err: pathError(err)}
 	case !fi.IsDir():

@@ -166,6 +166,7 @@ func TestKustomizeDirectoryProblems(t *testing.T) {
 		{"plain", "plain: no kustomization.yaml, kustomization.yml or Kustomization in this directory"},
 		{"plain/a.yaml", "plain/a.yaml: -k takes a directory with a kustomization.yaml, not a file"},
 		{"nowhere", "nowhere: no such file or directory"},
+		{"https://github.com/org/repo//app?ref=v1", "https://github.com/org/repo//app?ref=v1: remote kustomizations are not supported: kapply does not fetch anything (no HTTP, no git) to render; clone it and give its local directory"},
 	}
 	for _, tc := range tests {
 		_, err := Read(t.Context(), ReadOptions{Kustomize: tc.dir})
