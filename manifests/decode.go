@@ -154,11 +154,11 @@ func tooLarge(size int) string {
 	return fmt.Sprintf("document is %d bytes, over the limit of %d (3 MiB) for one Kubernetes API request", size, MaxDocumentBytes)
 }
 
-// parseYAML parses the YAML part of an input, from byte from on, numbering
-// its documents after the JSON values before it.
 // encoding is what toText found: a byte order mark, and UTF-16.
 type encoding struct{ bom, utf16 bool }
 
+// parseYAML parses the YAML part of an input, from byte from on, numbering
+// its documents after the JSON values before it.
 func parseYAML(path string, text []byte, ix lineIndex, from, docBase int, enc encoding, opts decodeOptions) ([]parsedDoc, []error) {
 	var docs []parsedDoc
 	var errs []error

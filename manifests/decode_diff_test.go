@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -26,7 +27,13 @@ var documentedRefusals = []refusal{
 func diffKubectl(data []byte) error {
 	want, kerr := kubectlDecode(data)
 	ds, err := decodeWith("fuzz.yaml", data, decodeOptions{kubectlKeys: true})
+	utf16 := hasPrefix(data, bomUTF16LE) || hasPrefix(data, bomUTF16BE)
 	switch {
+	case err == nil && kerr != nil && utf16 && strings.Contains(kerr.Error(), "incomplete UTF-16 character"):
+		// kubectl's line reader adds a 0x0A byte to a last line without
+		// one, leaving an odd number of bytes: kubectl cannot read most
+		// UTF-16 files; kapply reads them (README).
+		return nil
 	case err == nil && kerr != nil:
 		return fmt.Errorf("kapply decodes %d objects where kubectl fails: %v", len(ds), kerr)
 	case err != nil && kerr == nil:
