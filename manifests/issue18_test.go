@@ -83,7 +83,8 @@ func TestRefusedWhereKubectlIsATrap(t *testing.T) {
 		why   refusal // "" for inputs kubectl refuses too
 		want  string
 	}{
-		{"row 5: ? in a flow sequence", h + "a: [?x]\n", refusedScan11, `f.yaml#1:5:5: a plain value starting with "?" inside [ ] or { }: kubectl (YAML 1.1) reads "?" there as a mapping key; quote the value`},
+		{"row 5: ? in a flow sequence", h + "a: [?x]\n", refusedScan11, `f.yaml#1:5:5: a plain value holding "?" inside [ ] or { }: kubectl (YAML 1.1) ends the value there and reads "?" as a mapping key; quote the value`},
+		{"row 5: ? inside a plain value in a flow sequence", h + "a: [what?]\n", refusedScan11, `f.yaml#1:5:5: a plain value holding "?" inside [ ] or { }: kubectl (YAML 1.1) ends the value there and reads "?" as a mapping key; quote the value`},
 		{"row 5: a tag followed by a comma", h + "a: [!x, -x]\n", refusedScan11, `f.yaml#1:5:5: a tag followed directly by ',': kubectl (YAML 1.1) reads the ',' as part of the tag; put a space after the tag`},
 		{"row 6: lone CR line breaks around ---", strings.ReplaceAll(h+"---\n"+cm("b"), "\n", "\r"), refusedDroppedDocument, `f.yaml#1:5:1: this "---" follows a CR, NEL, LS or PS line break, not a line feed: kubectl would not start a document here and would silently drop everything up to the next "---" line; use LF line breaks`},
 		{"row 6: NEL", h + "a: 1\u0085---\u0085" + cm("b"), refusedDroppedDocument, `f.yaml#1:6:1: this "---" follows a CR, NEL, LS or PS line break, not a line feed: kubectl would not start a document here and would silently drop everything up to the next "---" line; use LF line breaks`},

@@ -1,6 +1,7 @@
 package manifests
 
 import (
+	"strings"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v4"
@@ -19,8 +20,8 @@ type checker11 struct {
 }
 
 // check11 refuses the first node of the tree that YAML 1.1 scans
-// differently: a plain scalar starting with "?" inside [ ] or { } (a mapping
-// key to YAML 1.1), a tag followed directly by , [ ] { or } (part of the tag
+// differently: a plain scalar holding "?" inside [ ] or { } (a mapping key
+// indicator to YAML 1.1), a tag followed directly by , [ ] { or } (part of the tag
 // to YAML 1.1), and anchor or alias names beyond letters, digits, _ and -
 // (an error in YAML 1.1).
 func check11(c *chunk, root *yaml.Node) error {
@@ -62,8 +63,8 @@ func (k *checker11) node(n *yaml.Node) error {
 	if n.Anchor != "" && !anchorName(n.Anchor) {
 		return refuseAt(k.at(n), refusedScan11, "anchor names may hold only letters, digits, _ and - (kubectl's YAML 1.1 parser reads no more of the name)")
 	}
-	if k.flow > 0 && n.Kind == yaml.ScalarNode && isPlain(n) && len(n.Value) > 0 && n.Value[0] == '?' {
-		return refuseAt(k.at(n), refusedScan11, `a plain value starting with "?" inside [ ] or { }: kubectl (YAML 1.1) reads "?" there as a mapping key; quote the value`)
+	if k.flow > 0 && n.Kind == yaml.ScalarNode && isPlain(n) && strings.Contains(n.Value, "?") {
+		return refuseAt(k.at(n), refusedScan11, `a plain value holding "?" inside [ ] or { }: kubectl (YAML 1.1) ends the value there and reads "?" as a mapping key; quote the value`)
 	}
 	if n.Style&yaml.TaggedStyle != 0 || n.Tag == "!" {
 		if stop := k.tagEnd(n); stop == ',' || stop == '[' || stop == ']' || stop == '{' || stop == '}' {
