@@ -347,16 +347,12 @@ func TestReadURL(t *testing.T) {
 	}
 	for _, tc := range errorCases {
 		t.Run(tc.name, func(t *testing.T) {
-			start := time.Now()
 			_, err := Read(t.Context(), tc.opts)
 			if err == nil {
 				t.Fatal("no error")
 			}
 			if diff := cmp.Diff(tc.want, err.Error()); diff != "" {
 				t.Errorf("error (-want +got):\n%s", diff)
-			}
-			if time.Since(start) > 3*time.Second {
-				t.Errorf("took %s", time.Since(start))
 			}
 		})
 	}
