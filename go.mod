@@ -3,6 +3,7 @@ module github.com/kapply-dev/kapply
 go 1.26.0
 
 require (
+	github.com/aymanbagabas/go-udiff v0.4.2
 	github.com/creack/pty v1.1.24
 	github.com/google/go-cmp v0.7.0
 	github.com/urfave/cli/v2 v2.27.7

@@ -23,5 +23,5 @@ func Diff(gk schema.GroupKind, ref string, from, to map[string]any) (string, err
 	if b, err = yaml.Marshal(to); err != nil {
 		return "", fmt.Errorf("encode merged object: %w", err)
 	}
-	return unifiedDiff("live/"+ref, "merged/"+ref, string(a), string(b)), nil
+	return unifiedDiff("live/"+ref, "merged/"+ref, string(a), string(b))
 }
