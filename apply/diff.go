@@ -97,6 +97,9 @@ type DiffResult struct {
 	Err error
 	// Warnings the API server sent with the dry run.
 	Warnings []string
+	// DependsOn are the objects apply writes it after, once they are
+	// ready (its depends-on annotation).
+	DependsOn []dynamicx.Ref
 	// MigratedFrom names the field managers apply would take over (see
 	// Options.MigrateFrom); the fields only they own, that the manifest
 	// dropped, show as removed.
@@ -170,6 +173,9 @@ func (a *Applier) Diff(ctx context.Context, objs []manifests.Object, opts DiffOp
 	if err != nil {
 		return nil, err
 	}
+	if err := a.resolveDependencies(ctx, plan); err != nil {
+		return nil, err
+	}
 	if opts.ApplySet == nil {
 		return a.DiffPlan(ctx, plan, opts), nil
 	}
@@ -220,6 +226,9 @@ func (a *Applier) DiffPlan(ctx context.Context, plan *Plan, opts DiffOptions) *D
 	d.each(ctx, defs)
 	d.prefetchLive(ctx, rest)
 	d.each(ctx, rest)
+	for i, item := range plan.Items {
+		d.results[i].DependsOn = item.DependsOn
+	}
 	return &DiffSet{Results: d.results, Duration: time.Since(start)}
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kapply-dev/kapply/apply/applyset"
+	"github.com/kapply-dev/kapply/apply/readiness"
 	"github.com/kapply-dev/kapply/dynamicx"
 )
 
@@ -79,6 +80,14 @@ type Options struct {
 	// labelled, the parent records them, and with Prune the members that
 	// left the input are deleted.
 	ApplySet *applyset.Options
+	// DependencyTimeout bounds the wait for each depends-on dependency to
+	// be ready (see depends.go); Ready is what ready means, as for --wait.
+	DependencyTimeout time.Duration
+	Ready             readiness.Options
+	// Waiting, when set, is called when an object starts waiting before
+	// it is written (a dependency), from any goroutine (calls are
+	// serialised with Progress).
+	Waiting func(Waiting)
 	// Progress, when set, is called once per object as soon as its result
 	// is known, from any goroutine (calls are serialised).
 	Progress func(Result)
@@ -88,13 +97,14 @@ type Options struct {
 // strict validation and 32 parallel writes.
 func DefaultOptions() Options {
 	return Options{
-		Mode:          ServerSideApply,
-		FieldManager:  "kapply",
-		Validation:    ValidateStrict,
-		Concurrency:   32,
-		CRDTimeout:    time.Minute,
-		UpdateRetries: 5,
-		Retry:         dynamicx.DefaultRetryOptions(),
+		Mode:              ServerSideApply,
+		FieldManager:      "kapply",
+		Validation:        ValidateStrict,
+		Concurrency:       32,
+		CRDTimeout:        time.Minute,
+		DependencyTimeout: 5 * time.Minute,
+		UpdateRetries:     5,
+		Retry:             dynamicx.DefaultRetryOptions(),
 	}
 }
 
@@ -139,6 +149,9 @@ func (o *Options) Validate() error {
 	}
 	if o.ApplySet != nil && o.ApplySet.MaxPrune < 0 {
 		errs = append(errs, fmt.Errorf("max-prune must not be negative, got %d", o.ApplySet.MaxPrune))
+	}
+	if o.DependencyTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("the wait timeout must be positive, got %s", o.DependencyTimeout))
 	}
 	if o.CRDTimeout <= 0 {
 		errs = append(errs, errors.New("the CRD wait timeout must be positive"))

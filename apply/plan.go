@@ -30,6 +30,11 @@ type Item struct {
 	// object lives in and the CRD that defines its kind, when they are part
 	// of the bundle.
 	deps []*Item
+	// DependsOn are the objects its depends-on annotation names, in the
+	// bundle (after) or only on the cluster (external).
+	DependsOn []dynamicx.Ref
+	after     []*Item
+	external  []*external
 }
 
 // Plan is a bundle resolved and ordered, ready to write. Making one sends

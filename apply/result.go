@@ -18,7 +18,8 @@ const (
 	// Failed: the write was refused or could not be made; Err says why.
 	Failed Action = "failed"
 	// Skipped: not attempted, because an object it depends on (its
-	// namespace, its CRD) failed, or the run was interrupted.
+	// namespace, its CRD, a depends-on reference) failed, was skipped or
+	// was not ready in time, or the run was interrupted.
 	Skipped Action = "skipped"
 )
 
@@ -38,6 +39,10 @@ type Result struct {
 	// over before applying (see Options.MigrateFrom); with a dry run, the
 	// ones it would take over.
 	MigratedFrom []string
+	// DependsOn are the objects it waited for (its depends-on
+	// annotation), and Waited how long it waited for them.
+	DependsOn []dynamicx.Ref
+	Waited    time.Duration
 	// Retries counts the requests for this object that were sent again,
 	// or read back, after a transient failure (see dynamicx.Traffic).
 	Retries int

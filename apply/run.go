@@ -47,6 +47,9 @@ func (a *Applier) apply(ctx context.Context, objs []manifests.Object, opts Optio
 	if err != nil {
 		return nil, err
 	}
+	if err := a.resolveDependencies(ctx, plan); err != nil {
+		return nil, err
+	}
 	if opts.ApplySet == nil {
 		return a.Run(ctx, plan, opts), nil
 	}
@@ -109,6 +112,7 @@ type run struct {
 	results  map[*Item]*Result
 	progress func(Result)
 	settled  bool // the bundle's CRDs were waited for
+	pending  deferral
 }
 
 // Run writes a plan stage by stage. Objects of one stage go in parallel;
@@ -124,20 +128,43 @@ func (a *Applier) run(ctx context.Context, plan *Plan, opts Options, set *applys
 	start := time.Now()
 	r := &run{a: a, opts: opts, results: map[*Item]*Result{}, progress: opts.Progress, set: set}
 	retries := r.traffic().Retries()
-	for stage, items := range plan.Stages {
-		if len(items) == 0 {
-			continue
+	r.prepare(plan)
+	var deferred sync.WaitGroup
+	for _, item := range plan.Items {
+		if r.pending.deferred[item] {
+			deferred.Go(func() { r.record(item, r.runDeferred(ctx, item)) })
 		}
-		if stage > stageDefinitions {
+	}
+	later := false // objects after the first stage, which may need its CRDs
+	for _, item := range plan.Items {
+		later = later || item.Stage > stageDefinitions
+	}
+	for stage, items := range plan.Stages {
+		if stage == stageDefinitions+1 && later {
 			r.settleCRDs(ctx, plan.Stages[stageDefinitions])
 		}
-		r.runStage(ctx, items)
+		var batch []*Item
+		for _, item := range items {
+			if !r.pending.deferred[item] {
+				batch = append(batch, item)
+			}
+		}
+		if len(batch) > 0 {
+			r.runStage(ctx, batch)
+		}
+		close(r.pending.stageDone[stage])
 	}
+	deferred.Wait()
 	cs := &ChangeSet{Duration: time.Since(start), Retries: r.traffic().Retries() - retries}
 	for _, items := range plan.Stages {
 		for _, item := range items {
-			cs.Results = append(cs.Results, *r.results[item])
+			if !r.pending.deferred[item] {
+				cs.Results = append(cs.Results, *r.results[item])
+			}
 		}
+	}
+	for _, item := range r.pending.order {
+		cs.Results = append(cs.Results, *r.results[item])
 	}
 	return cs
 }
@@ -187,9 +214,16 @@ func (r *run) precheck(ctx context.Context, item *Item) *Result {
 }
 
 func (r *run) record(item *Item, res Result) {
+	res.DependsOn = item.DependsOn
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.results[item] = &res
+	if r.pending.deferred[item] {
+		r.pending.order = append(r.pending.order, item)
+	}
+	if done := r.pending.done[item]; done != nil {
+		defer close(done)
+	}
 	if r.progress != nil {
 		r.progress(res)
 	}

@@ -103,6 +103,12 @@ func applyOptions(c *cli.Context, mode apply.Mode) (apply.Options, error) {
 	opts.FieldManager = c.String("field-manager")
 	opts.Concurrency = c.Int("concurrency")
 	opts.CRDTimeout = c.Duration("crd-timeout")
+	if c.IsSet("timeout") {
+		opts.DependencyTimeout = c.Duration("timeout")
+	}
+	if c.IsSet("wait-for-load-balancer") {
+		opts.Ready.WaitForLoadBalancer = c.Bool("wait-for-load-balancer")
+	}
 	if mode == "" {
 		mode = apply.Mode(c.String("mode"))
 		opts.ForceConflicts = c.Bool("force-conflicts")
@@ -167,6 +173,11 @@ func runApply(c *cli.Context, s streams, mode apply.Mode) error {
 		for _, w := range r.Warnings {
 			fmt.Fprintf(s.err, "warning: %s: %s\n", r.Ref, w)
 		}
+	}
+	opts.Waiting = func(w apply.Waiting) {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintf(s.err, "%s: waiting for %s\n", w.Ref, w.For)
 	}
 	cs, err := applier.Apply(ctx, objs, opts)
 	if err != nil {

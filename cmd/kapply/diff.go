@@ -139,10 +139,12 @@ type jsonDiff struct {
 	Note   string     `json:"note,omitempty"`
 	// MigratedFrom: the field managers apply would take over.
 	MigratedFrom []string `json:"migratedFrom,omitempty"`
-	Paths        []string `json:"paths,omitempty"`
-	Diff         string   `json:"diff,omitempty"`
-	Error        string   `json:"error,omitempty"`
-	Warnings     []string `json:"warnings,omitempty"`
+	// DependsOn: the objects apply writes it after (depends-on).
+	DependsOn []jsonObject `json:"dependsOn,omitempty"`
+	Paths     []string     `json:"paths,omitempty"`
+	Diff      string       `json:"diff,omitempty"`
+	Error     string       `json:"error,omitempty"`
+	Warnings  []string     `json:"warnings,omitempty"`
 }
 
 // diffs prints a DiffSet: with text, the unified diffs on stdout and the
@@ -163,7 +165,7 @@ func (p *printer) diffs(ds *apply.DiffSet) {
 				Object: jsonObject{Group: r.Ref.Group, Kind: r.Ref.Kind, Namespace: r.Ref.Namespace, Name: r.Ref.Name},
 				Source: jsonSource{Path: r.Source.Path, Doc: r.Source.Doc, Line: r.Source.Line, Item: r.Source.Item},
 				Action: string(r.Action), Note: r.Note, Paths: r.Paths, Diff: r.Diff, Warnings: r.Warnings,
-				MigratedFrom: r.MigratedFrom,
+				MigratedFrom: r.MigratedFrom, DependsOn: jsonObjects(r.DependsOn),
 			}
 			if r.Err != nil {
 				jd.Error = r.Err.Error()
@@ -208,6 +210,9 @@ func (p *printer) diffs(ds *apply.DiffSet) {
 			}
 			if len(r.MigratedFrom) > 0 {
 				note += " (" + migratedNote(r.MigratedFrom) + ")"
+			}
+			if len(r.DependsOn) > 0 {
+				note += " (" + afterNote(r.DependsOn) + ")"
 			}
 			fmt.Fprintf(p.s.out, "# %s (%s): %s%s\n%s", r.Ref, r.Source, r.Action, note, r.Diff)
 		}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/kapply-dev/kapply/apply"
+	"github.com/kapply-dev/kapply/dynamicx"
 )
 
 // ResultSchema and SummarySchema version the JSON lines of -o json. A
@@ -40,6 +41,10 @@ type jsonResult struct {
 	Retries  int        `json:"retries,omitempty"`
 	// MigratedFrom: the field managers whose fields were taken over.
 	MigratedFrom []string `json:"migratedFrom,omitempty"`
+	// DependsOn: the objects it was written after (depends-on), and
+	// WaitedSeconds how long it waited for them.
+	DependsOn     []jsonObject `json:"dependsOn,omitempty"`
+	WaitedSeconds float64      `json:"waitedSeconds,omitempty"`
 }
 
 type jsonSummary struct {
@@ -77,7 +82,7 @@ func (p *printer) results(cs *apply.ChangeSet) {
 				Object: jsonObject{Group: r.Ref.Group, Kind: r.Ref.Kind, Namespace: r.Ref.Namespace, Name: r.Ref.Name},
 				Source: jsonSource{Path: r.Source.Path, Doc: r.Source.Doc, Line: r.Source.Line, Item: r.Source.Item},
 				Action: string(r.Action), DryRun: r.DryRun, Warnings: r.Warnings, Retries: r.Retries,
-				MigratedFrom: r.MigratedFrom,
+				MigratedFrom: r.MigratedFrom, DependsOn: jsonObjects(r.DependsOn), WaitedSeconds: r.Waited.Seconds(),
 			}
 			if r.Err != nil {
 				jr.Error = r.Err.Error()
@@ -97,6 +102,9 @@ func (p *printer) results(cs *apply.ChangeSet) {
 		if len(r.MigratedFrom) > 0 {
 			line += " (" + migratedNote(r.MigratedFrom) + ")"
 		}
+		if len(r.DependsOn) > 0 && r.Err == nil {
+			line += " (" + afterNote(r.DependsOn) + ")"
+		}
 		if r.Err != nil {
 			line += fmt.Sprintf(": %s: %v", r.Source, r.Err)
 		}
@@ -112,4 +120,21 @@ func (p *printer) results(cs *apply.ChangeSet) {
 		}
 	}
 	fmt.Fprintf(p.s.out, "%d objects%s: %s\n", len(cs.Results), dry, strings.Join(parts, ", "))
+}
+
+func jsonObjects(refs []dynamicx.Ref) []jsonObject {
+	var out []jsonObject
+	for _, r := range refs {
+		out = append(out, jsonObject{Group: r.Group, Kind: r.Kind, Namespace: r.Namespace, Name: r.Name})
+	}
+	return out
+}
+
+// afterNote names the objects one was written after (depends-on).
+func afterNote(refs []dynamicx.Ref) string {
+	names := make([]string, len(refs))
+	for i, r := range refs {
+		names[i] = r.String()
+	}
+	return "after " + strings.Join(names, ", ")
 }

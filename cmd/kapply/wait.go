@@ -24,7 +24,7 @@ func readyFlags() []cli.Flag {
 // waitFlags are the flags of the wait command, and of apply with --wait.
 func waitFlags() []cli.Flag {
 	return concat(
-		&cli.DurationFlag{Name: "timeout", Value: watcher.DefaultWaitOptions().Timeout, Usage: "how long to wait for every object to be ready (exit 3 when it passes)"},
+		&cli.DurationFlag{Name: "timeout", Value: watcher.DefaultWaitOptions().Timeout, Usage: "how long to wait for every object to be ready (exit 3 when it passes); also bounds apply's wait for each depends-on dependency"},
 		readyFlags(),
 	)
 }
@@ -73,10 +73,7 @@ func waitOptions(c *cli.Context) (watcher.WaitOptions, error) {
 // --wait.
 func applyWaitOptions(c *cli.Context, opts apply.Options) (*watcher.WaitOptions, error) {
 	if !c.Bool("wait") {
-		if c.IsSet("timeout") || c.IsSet("wait-for-load-balancer") {
-			return nil, errors.New("--timeout and --wait-for-load-balancer need --wait")
-		}
-		return nil, nil
+		return nil, nil // --timeout still bounds the wait for each depends-on dependency
 	}
 	if opts.DryRun != apply.DryRunNone {
 		return nil, errors.New("--wait cannot be used with --dry-run: nothing is stored to wait for")

@@ -20,7 +20,6 @@ func TestWaitFlagsAreValidatedFirst(t *testing.T) {
 		args       []string
 		wantStderr string
 	}{
-		{name: "timeout without wait", args: []string{"apply", "-f", "no-such-file", "--timeout", "1m"}, wantStderr: "error: --timeout and --wait-for-load-balancer need --wait\n"},
 		{name: "wait with a dry run", args: []string{"apply", "-f", "no-such-file", "--wait", "--dry-run", "server"}, wantStderr: "error: --wait cannot be used with --dry-run: nothing is stored to wait for\n"},
 		{name: "zero timeout", args: []string{"apply", "-f", "no-such-file", "--wait", "--timeout", "0s"}, wantStderr: "error: the wait timeout must be positive, got 0s\n"},
 		{name: "wait command, negative timeout", args: []string{"wait", "-f", "no-such-file", "--timeout", "-1s"}, wantStderr: "error: the wait timeout must be positive, got -1s\n"},
