@@ -113,7 +113,7 @@ func (p migrationPolicy) migrate(entries []metav1.ManagedFieldsEntry) ([]metav1.
 	if err != nil {
 		return nil, nil, fmt.Errorf("encode managed fields: %w", err)
 	}
-	merged.FieldsV1 = &metav1.FieldsV1{Raw: raw}
+	merged.FieldsV1 = metav1.NewFieldsV1(string(raw))
 	out[target] = merged
 	out = slices.DeleteFunc(out, func(e metav1.ManagedFieldsEntry) bool { return !sameEntry(e, merged) && isTaken(e) })
 	slices.Sort(names)
@@ -129,7 +129,7 @@ func fieldSet(e metav1.ManagedFieldsEntry) (*fieldpath.Set, error) {
 	if e.FieldsV1 == nil {
 		return s, nil
 	}
-	if err := s.FromJSON(bytes.NewReader(e.FieldsV1.Raw)); err != nil {
+	if err := s.FromJSON(bytes.NewReader(e.FieldsV1.GetRawBytes())); err != nil {
 		return nil, fmt.Errorf("decode managed fields of %s: %w", e.Manager, err)
 	}
 	return s, nil

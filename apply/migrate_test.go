@@ -9,7 +9,7 @@ import (
 )
 
 func entry(manager string, op metav1.ManagedFieldsOperationType, subresource, fields string) metav1.ManagedFieldsEntry {
-	return metav1.ManagedFieldsEntry{Manager: manager, Operation: op, APIVersion: "apps/v1", Subresource: subresource, FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: []byte(fields)}}
+	return metav1.ManagedFieldsEntry{Manager: manager, Operation: op, APIVersion: "apps/v1", Subresource: subresource, FieldsType: "FieldsV1", FieldsV1: metav1.NewFieldsV1(fields)}
 }
 
 const (
@@ -91,7 +91,7 @@ func TestMigrationUnionsFieldsIntoTheApplyEntry(t *testing.T) {
 	}
 	got := map[string]string{}
 	for _, e := range managed {
-		got[e.Manager+"/"+string(e.Operation)] = string(e.FieldsV1.Raw)
+		got[e.Manager+"/"+string(e.Operation)] = e.FieldsV1.GetRawString()
 	}
 	want := map[string]string{"kapply/Apply": csaFields, "kube-controller-manager/Update": ctrlFields}
 	if diff := cmp.Diff(want, got); diff != "" {
