@@ -116,6 +116,9 @@ func yamlError(err error, c chunk) *posError {
 		}
 		at = c.at(rel)
 	}
+	if le.Message == "found a comment without preceding whitespace" {
+		return refuseAt(at, refusedScan11, `a "#" right after a value: kubectl (YAML 1.1) reads it as the start of a comment, YAML 1.2 refuses it; put a space before "#"`)
+	}
 	if strings.HasSuffix(le.Message, "that is not allowed in a YAML tag") {
 		return refuseAt(at, refusedScan11, "a tag holding , [ ] { or }: kubectl (YAML 1.1) reads them as part of the tag; remove them, or put a space after the tag")
 	}
