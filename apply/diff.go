@@ -75,6 +75,9 @@ const (
 const (
 	NoteCRDNotInstalled     = "CRD not installed yet"
 	NoteNamespaceNotCreated = "namespace not created yet"
+	// NoteOwnershipOnly: the object stays the same, but apply would store
+	// new field ownership (managedFields), so it is an update.
+	NoteOwnershipOnly = "field ownership only"
 )
 
 // DiffResult is the comparison of one object with what the cluster holds.

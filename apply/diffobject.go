@@ -60,6 +60,11 @@ func (d *differ) diff(ctx context.Context, item *Item) DiffResult {
 	if live != nil {
 		if reflect.DeepEqual(from, to) {
 			res.Action = DiffUnchanged
+			if ownershipChanges(live, merged, d.opts.FieldManager) {
+				// apply would store new managedFields: a change, as
+				// apply says configured for it.
+				res.Action, res.Note = DiffUpdate, NoteOwnershipOnly
+			}
 			return res
 		}
 		res.Paths = render.ChangedPaths(from, to)
@@ -168,4 +173,16 @@ func immutableFields(err error) []string {
 		}
 	}
 	return fields
+}
+
+// ownershipChanges reports whether the apply would change manager's
+// fields (it takes, or shares, fields it did not own) although the object
+// itself stays the same.
+func ownershipChanges(live, merged *unstructured.Unstructured, manager string) bool {
+	before, hadEntry := applyEntry(live.GetManagedFields(), manager)
+	after, hasEntry := applyEntry(merged.GetManagedFields(), manager)
+	if hadEntry != hasEntry {
+		return true
+	}
+	return hasEntry && (before.APIVersion != after.APIVersion || !reflect.DeepEqual(before.FieldsV1, after.FieldsV1))
 }

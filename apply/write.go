@@ -154,9 +154,18 @@ func (r *run) serverSideApply(ctx context.Context, item *Item, snap *snapshot) (
 // changedByUs tells, when the resourceVersion moved between the read and
 // the apply, whether the apply moved it. A controller may write in between
 // (a Deployment's status, seconds after a rollout): then the generation and
-// this manager's Apply entry (its fields and time) are as they were. Only
-// for objects with a generation: for others every change moves nothing but
-// the resourceVersion, so the move is taken as ours.
+// this manager's Apply entry (its fields and time) are as they were, and
+// the writer's own entry changed. Only for objects with a generation: for
+// others every change moves nothing but the resourceVersion, so the move
+// is taken as ours.
+//
+// The generation and the Apply entry alone do not tell: a change the
+// server does not count as one of the spec (memory 2Gi written as
+// 2147483648) keeps the generation, and the entry's time has a resolution
+// of one second, so an apply in the second after the previous one keeps
+// it too. So the move is ours unless another entry changed; a writer whose
+// entry came out the same (same fields, same second) goes unseen, and its
+// move is taken as ours.
 func changedByUs(before liveMeta, out *unstructured.Unstructured, manager string) bool {
 	if before.generation == 0 || out.GetGeneration() != before.generation {
 		return true
@@ -166,7 +175,25 @@ func changedByUs(before liveMeta, out *unstructured.Unstructured, manager string
 		return true
 	}
 	now, ok := applyEntry(out.GetManagedFields(), manager)
-	return !ok || !equality.Semantic.DeepEqual(prev, now)
+	if !ok || !equality.Semantic.DeepEqual(prev, now) {
+		return true
+	}
+	return !othersWrote(before.managed, out.GetManagedFields(), manager)
+}
+
+// othersWrote reports whether an entry of another manager (or of a
+// subresource) differs between two versions of managedFields.
+func othersWrote(before, after []metav1.ManagedFieldsEntry, manager string) bool {
+	others := func(entries []metav1.ManagedFieldsEntry) []metav1.ManagedFieldsEntry {
+		var out []metav1.ManagedFieldsEntry
+		for _, e := range entries {
+			if e.Manager != manager || e.Operation != metav1.ManagedFieldsOperationApply || e.Subresource != "" {
+				out = append(out, e)
+			}
+		}
+		return out
+	}
+	return !equality.Semantic.DeepEqual(others(before), others(after))
 }
 
 func applyEntry(entries []metav1.ManagedFieldsEntry, manager string) (metav1.ManagedFieldsEntry, bool) {

@@ -203,7 +203,7 @@ func (p *printer) diffs(ds *apply.DiffSet) {
 		switch {
 		case r.Err != nil:
 			fmt.Fprintf(p.s.err, "error: %s (%s): %v\n", r.Ref, r.Source, r.Err)
-		case r.Diff != "":
+		case r.Diff != "" || r.Note == apply.NoteOwnershipOnly:
 			note := ""
 			if r.Note != "" {
 				note = " (" + r.Note + ")"
