@@ -31,10 +31,22 @@ func newApp(s streams) *cli.App {
 	}
 	level := &klogLevel{s: s}
 	for _, cmd := range app.Commands {
-		cmd.Before, cmd.After = level.before, level.after
+		cmd.Before, cmd.After = chain(refuseArgs, level.before), level.after
 	}
 	app.CustomAppHelpTemplate = cli.AppHelpTemplate + "\n" + exitCodesHelp
 	return app
+}
+
+// chain runs checks in order and stops at the first error.
+func chain(checks ...cli.BeforeFunc) cli.BeforeFunc {
+	return func(c *cli.Context) error {
+		for _, check := range checks {
+			if err := check(c); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 }
 
 // connectionFlags are accepted before and after the subcommand, as kubectl
