@@ -71,7 +71,8 @@ const (
 	DiffError DiffAction = "error"
 )
 
-// Notes on objects the server was not asked about.
+// Notes on objects the server was not asked about, in diffs and in dry
+// runs' results.
 const (
 	NoteCRDNotInstalled     = "CRD not installed yet"
 	NoteNamespaceNotCreated = "namespace not created yet"
@@ -246,7 +247,11 @@ func (d *differ) each(ctx context.Context, items []*Item) {
 			d.results[d.index[item]] = DiffResult{Ref: item.Resolved.Ref, Source: item.Source, Action: DiffError, Err: ErrDiffInterrupted}
 			return true
 		},
-		work: func(i int) { d.results[d.index[items[i]]] = d.diff(ctx, items[i]) },
+		work: func(i int) {
+			res := d.diff(ctx, items[i])
+			res.Warnings = items[i].withWarning(res.Warnings)
+			d.results[d.index[items[i]]] = res
+		},
 	}.run(len(items))
 }
 

@@ -122,10 +122,8 @@ func (d *differ) dryRun(ctx context.Context, item *Item) (live, merged *unstruct
 		if l.obj != nil && conflictsOnlyWith(err, policy.takenNames(l.obj.GetManagedFields())) {
 			merged, err = send(true)
 		}
-		if apierrors.IsConflict(err) {
-			err = fmt.Errorf("%w (another field manager owns these fields: apply with --force-conflicts to take them over)", err)
-		}
 	}
+	err = explainConflict(err, item.Object)
 	switch {
 	case err != nil:
 		// The live object still goes back: its Secret values are

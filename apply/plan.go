@@ -35,6 +35,10 @@ type Item struct {
 	DependsOn []dynamicx.Ref
 	after     []*Item
 	external  []*external
+	// writtenNamespace is metadata.namespace as the document gave it.
+	writtenNamespace string
+	// warning is about the manifest itself (server-set metadata), or "".
+	warning string
 }
 
 // Plan is a bundle resolved and ordered, ready to write. Making one sends
@@ -98,7 +102,8 @@ type bundleCRD struct {
 // MakePlan resolves every object through the mapper and orders the
 // bundle. A kind the server does not serve is accepted only when a CRD of
 // the same bundle defines it; every other problem is collected into one
-// *PlanError.
+// *PlanError. A server that cannot be reached ends planning at once with
+// a *dynamicx.UnreachableError.
 func MakePlan(ctx context.Context, mapper meta.RESTMapper, cfg *dynamicx.Config, objs []manifests.Object) (*Plan, error) {
 	p := &Plan{}
 	crds := map[schema.GroupKind]*bundleCRD{}
@@ -113,6 +118,9 @@ func MakePlan(ctx context.Context, mapper meta.RESTMapper, cfg *dynamicx.Config,
 			continue
 		}
 		item, err := resolveItem(ctx, mapper, cfg, o)
+		if ue := cfg.Unreachable(err); ue != nil {
+			return nil, ue // once, not once per object after its own retries
+		}
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -145,6 +153,9 @@ func MakePlan(ctx context.Context, mapper meta.RESTMapper, cfg *dynamicx.Config,
 				err = &ObjectError{Ref: dynamicx.RefOf(o.Obj), Source: o.Source, Err: fmt.Errorf("version %q is not served by the CRD in %s", o.Obj.GroupVersionKind().Version, bc.item.Source)}
 			}
 		}
+		if ue := cfg.Unreachable(err); ue != nil {
+			return nil, ue
+		}
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -154,6 +165,7 @@ func MakePlan(ctx context.Context, mapper meta.RESTMapper, cfg *dynamicx.Config,
 		}
 		p.Items = append(p.Items, item)
 	}
+	errs = append(errs, duplicatesAfterDefaulting(p.Items)...)
 	if len(errs) > 0 {
 		return nil, &PlanError{Errs: errs}
 	}
@@ -166,6 +178,35 @@ func MakePlan(ctx context.Context, mapper meta.RESTMapper, cfg *dynamicx.Config,
 		p.Stages[item.Stage] = append(p.Stages[item.Stage], item)
 	}
 	return p, nil
+}
+
+// duplicatesAfterDefaulting refuses two documents that name the same
+// object only once the namespace is settled (one names none, the other -n
+// or the context's namespace): the decoder cannot see them, and both would
+// be written in parallel, the last PATCH winning (issue 12, D).
+func duplicatesAfterDefaulting(items []*Item) []error {
+	seen := make(map[dynamicx.Ref]*Item, len(items))
+	var errs []error
+	for _, item := range items {
+		first, dup := seen[item.Resolved.Ref]
+		if !dup {
+			seen[item.Resolved.Ref] = item
+			continue
+		}
+		errs = append(errs, &ObjectError{Ref: item.Resolved.Ref, Source: item.Source,
+			Err: fmt.Errorf("duplicate object in namespace %q once the namespace is defaulted: also defined at %s:%d (%s there, %s here)",
+				item.Resolved.Ref.Namespace, first.Source, first.Source.Line, namespaceAsWritten(first), namespaceAsWritten(item))})
+	}
+	return errs
+}
+
+// namespaceAsWritten says how a document gave its namespace, before
+// defaulting.
+func namespaceAsWritten(item *Item) string {
+	if item.writtenNamespace != "" {
+		return fmt.Sprintf("namespace %q", item.writtenNamespace)
+	}
+	return "no namespace"
 }
 
 func resolveItem(ctx context.Context, mapper meta.RESTMapper, cfg *dynamicx.Config, o manifests.Object) (*Item, error) {
@@ -185,7 +226,17 @@ func newItem(o manifests.Object, res dynamicx.Resolved) *Item {
 	if res.Namespaced {
 		obj.SetNamespace(res.Ref.Namespace)
 	}
-	return &Item{Object: obj, Source: o.Source, Resolved: res, Stage: stageOf(res.Ref.GroupKind())}
+	item := &Item{Object: obj, Source: o.Source, Resolved: res, Stage: stageOf(res.Ref.GroupKind()), writtenNamespace: o.Obj.GetNamespace()}
+	item.warning = serverSetWarning(item)
+	return item
+}
+
+// withWarning puts the item's own warning, if any, before the server's.
+func (item *Item) withWarning(warnings []string) []string {
+	if item.warning == "" {
+		return warnings
+	}
+	return append([]string{item.warning}, warnings...)
 }
 
 func resolveFromBundle(cfg *dynamicx.Config, o manifests.Object, bc *bundleCRD) (*Item, error) {

@@ -143,3 +143,31 @@ func TestPlanCollectsEveryError(t *testing.T) {
 		t.Error("IsUnknownKind is false for an unknown kind")
 	}
 }
+
+// Two documents that are one object only once the namespace is defaulted
+// are a plan error naming both (issue 12, D).
+func TestPlanRefusesDuplicatesAfterNamespaceDefaulting(t *testing.T) {
+	objs := []manifests.Object{
+		obj(1, "v1", "ConfigMap", "", "settings", nil),
+		obj(2, "v1", "ConfigMap", "other", "settings", nil),
+		obj(3, "v1", "ConfigMap", "default", "settings", nil),
+		obj(4, "apps/v1", "Deployment", "default", "web", nil),
+		obj(5, "apps/v1", "Deployment", "", "web", nil),
+	}
+	_, err := MakePlan(context.Background(), testMapper(), &dynamicx.Config{Namespace: "default"}, objs)
+	var pe *PlanError
+	if !errors.As(err, &pe) {
+		t.Fatalf("MakePlan: %v, want a *PlanError", err)
+	}
+	var got []string
+	for _, e := range pe.Errs {
+		got = append(got, e.Error())
+	}
+	want := []string{
+		`bundle.yaml#3:30: configmap/settings: duplicate object in namespace "default" once the namespace is defaulted: also defined at bundle.yaml#1:10 (no namespace there, namespace "default" here)`,
+		`bundle.yaml#5:50: deployment.apps/web: duplicate object in namespace "default" once the namespace is defaulted: also defined at bundle.yaml#4:40 (namespace "default" there, no namespace here)`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("plan errors (-want +got):\n%s", diff)
+	}
+}

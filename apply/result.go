@@ -32,6 +32,11 @@ type Result struct {
 	DryRun bool
 	// Err is set for Failed and Skipped.
 	Err error
+	// Note is set on a dry run's result that the server could not check,
+	// as its namespace or CRD is in the bundle and not created yet
+	// (NoteNamespaceNotCreated, NoteCRDNotInstalled): the object is
+	// reported as it would be created.
+	Note string
 	// Warnings the API server sent with the response (deprecations,
 	// unknown fields under --validate=warn).
 	Warnings []string

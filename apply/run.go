@@ -57,7 +57,8 @@ func (a *Applier) apply(ctx context.Context, objs []manifests.Object, opts Optio
 }
 
 // applySetRun is a run within an ApplySet. The parent is updated to the
-// superset of old and new members before anything else is written, and
+// superset of old and new members before any member is written (after
+// the namespace it lives in, when the bundle creates it), and
 // trimmed to the new set only after a successful prune, so an interrupted
 // run never loses track of an object.
 func (a *Applier) applySetRun(ctx context.Context, plan *Plan, opts Options) (*ChangeSet, error) {
@@ -68,14 +69,22 @@ func (a *Applier) applySetRun(ctx context.Context, plan *Plan, opts Options) (*C
 	if opts.ApplySet.Prune && len(plan.Items) == 0 && !opts.ApplySet.AllowEmpty {
 		return nil, &applyset.Error{Err: fmt.Errorf("the input is empty: pruning would delete every member of %s; use --allow-empty to do exactly that", set.Parent)}
 	}
+	parentNS, err := a.createParentNamespace(ctx, set, plan, opts)
+	if err != nil {
+		return nil, &applyset.Error{Err: err}
+	}
 	gks, nss := labelMembers(set, plan)
 	dryRun := (&run{opts: opts}).dryRun()
-	if opts.DryRun != DryRunClient {
+	if opts.DryRun != DryRunClient && !parentNS.missing {
 		if err := set.WriteParent(ctx, a.Clients.Dynamic, union(set.RecordedGKs, gks), union(set.RecordedNSs, nss), dryRun); err != nil {
+			if parentNS.created != nil {
+				return nil, fmt.Errorf("namespace %s was created, but no member was written: %w", set.Parent.Namespace, err)
+			}
 			return nil, &applyset.Error{Err: err}
 		}
 	}
 	cs := a.run(ctx, plan, opts, set)
+	parentNS.reportCreated(cs)
 	if !opts.ApplySet.Prune {
 		return cs, nil
 	}
@@ -207,14 +216,38 @@ func (r *run) precheck(ctx context.Context, item *Item) *Result {
 			return skip(fmt.Errorf("%s: %w", dep.Resolved.Ref.KindName(), res.Err))
 		}
 	}
-	if item.ServedByBundle && r.opts.DryRun != DryRunNone {
-		return skip(errors.New("its CRD is in this bundle and not installed yet; a dry run cannot check it"))
+	if note := r.uncheckedNote(item); note != "" {
+		return &Result{Ref: item.Resolved.Ref, Source: item.Source, Action: Created, DryRun: true, Note: note}
 	}
 	return nil
 }
 
+// uncheckedNote says why a dry run cannot send an object to the server:
+// its CRD, or its namespace, is in the bundle and was only dry-run itself,
+// so the server would answer "not found" (issue 12, E). Such an object is
+// reported as it would be created, with the note, as diff does. Called
+// with r.mu held.
+func (r *run) uncheckedNote(item *Item) string {
+	if r.opts.DryRun == DryRunNone {
+		return ""
+	}
+	if item.ServedByBundle {
+		return NoteCRDNotInstalled
+	}
+	if r.opts.DryRun != DryRunServer {
+		return "" // a client dry run reads the namespace's objects: none
+	}
+	for _, dep := range item.deps {
+		if res := r.results[dep]; dep.Resolved.Ref.GroupKind() == namespaceGK && res.Action == Created && res.DryRun {
+			return NoteNamespaceNotCreated
+		}
+	}
+	return ""
+}
+
 func (r *run) record(item *Item, res Result) {
 	res.DependsOn = item.DependsOn
+	res.Warnings = item.withWarning(res.Warnings)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.results[item] = &res

@@ -113,10 +113,7 @@ func (r *run) serverSideApply(ctx context.Context, item *Item, snap *snapshot) (
 		}
 	}
 	if err != nil {
-		if apierrors.IsConflict(err) && !force {
-			return Failed, nil, fmt.Errorf("%w (another field manager owns these fields: apply with --force-conflicts to take them over)", err)
-		}
-		return Failed, nil, err
+		return Failed, nil, explainConflict(err, item.Object)
 	}
 	switch {
 	case !exists:

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"syscall"
 	"testing"
@@ -125,6 +127,7 @@ func failure(err error) func() (*http.Response, error) {
 // proxy (cmd/kapply/fault_e2e_test.go).
 func TestRetryTransport(t *testing.T) {
 	reset := &url.Error{Op: "Get", URL: "https://x", Err: syscall.ECONNRESET}
+	refused := &url.Error{Op: "Get", URL: "https://x", Err: &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}}
 	tests := []struct {
 		name          string
 		method        string
@@ -143,6 +146,10 @@ func TestRetryTransport(t *testing.T) {
 		{name: "PATCH 503 is left to the engine, outcome unknown", method: "PATCH", answers: []func() (*http.Response, error){status(503, "")}, wantStatus: 503, wantSent: 1, wantUncertain: 1},
 		{name: "POST connection reset is left to the engine, outcome unknown", method: "POST", answers: []func() (*http.Response, error){failure(reset)}, wantSent: 1, wantUncertain: 1},
 		{name: "POST 429 with Retry-After: client-go sends it again, not processed", method: "POST", answers: []func() (*http.Response, error){status(429, "1")}, wantStatus: 429, wantSent: 1, wantRetries: 1},
+		{name: "GET connection refused is retried here", method: "GET", answers: []func() (*http.Response, error){failure(refused), failure(refused), status(200, "")}, wantStatus: 200, wantSent: 3, wantRetries: 2},
+		{name: "GET connection refused until attempts run out", method: "GET", answers: []func() (*http.Response, error){failure(refused), failure(refused), failure(refused)}, wantSent: 3, wantRetries: 2},
+		{name: "GET of a host that does not resolve is not retried", method: "GET", answers: []func() (*http.Response, error){failure(&url.Error{Op: "Get", URL: "https://x", Err: &net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: "x", IsNotFound: true}}})}, wantSent: 1},
+		{name: "POST connection refused is left to the engine, and was not sent", method: "POST", answers: []func() (*http.Response, error){failure(refused)}, wantSent: 1},
 		{name: "POST 404 is an answer", method: "POST", answers: []func() (*http.Response, error){status(404, "")}, wantStatus: 404, wantSent: 1},
 	}
 	for _, tc := range tests {

@@ -12,7 +12,8 @@ import (
 
 // retryTransport sits under client-go and retries reads: a GET (an object,
 // a list, discovery, the start of a watch) answered 429 or 5xx without
-// Retry-After is sent again with the policy's backoff. What client-go
+// Retry-After, or that could not connect, is sent again with the policy's
+// backoff. What client-go
 // retries itself is left to it (a response with Retry-After, a GET whose
 // connection broke), so that no failure is retried by two layers; writes
 // are left to the engine, which knows which ones are safe to repeat.
@@ -42,7 +43,8 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if clientRetries(req, resp, err) {
 			retries++
 		}
-		if req.Method != http.MethodGet && (err != nil || resp.StatusCode >= http.StatusInternalServerError) {
+		// A request that could not connect was not sent: its outcome is known.
+		if req.Method != http.MethodGet && (err != nil && dialFailure(err) == nil || err == nil && resp.StatusCode >= http.StatusInternalServerError) {
 			uncertain = req.Method
 		}
 		if err == nil && t.retryRead(req, resp, attempt) {
@@ -55,9 +57,25 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			continue
 		}
+		if err != nil && t.retryDial(req, err, attempt) {
+			traffic.record(sent, retries+1, "")
+			if !Sleep(req.Context(), t.opts.Delay(attempt, nil)) {
+				return nil, req.Context().Err()
+			}
+			continue
+		}
 		traffic.record(sent, retries, uncertain)
 		return resp, err
 	}
+}
+
+// retryDial reports whether this transport retries a GET that could not
+// connect at all (refused, dial timeout, no route): client-go retries a
+// GET only when an established connection broke, so discovery against a
+// server that is restarting would fail at once (issue 12, G).
+func (t *retryTransport) retryDial(req *http.Request, err error, attempt int) bool {
+	return req.Method == http.MethodGet && req.Body == nil && attempt < t.opts.MaxAttempts &&
+		req.Context().Err() == nil && retryableDialFailure(err)
 }
 
 // retryRead reports whether this transport retries the response: a GET

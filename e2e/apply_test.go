@@ -109,6 +109,12 @@ func TestInvalidPlansWriteNothing(t *testing.T) {
 			in:      bundle(configMap("cluster-scoped", "", nil), "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: r\n  namespace: plan-errors\n"),
 			wantErr: `-#2:7: clusterrole.rbac.authorization.k8s.io/r: cluster-scoped object with a namespace: clusterrole.rbac.authorization.k8s.io/r is cluster-scoped but names namespace "plan-errors": remove metadata.namespace`,
 		},
+		{
+			// Issue 12, D: both would be written in parallel, the last PATCH winning.
+			name:    "the same object once the namespace is defaulted",
+			in:      bundle(configMap("twice", "", map[string]string{"k": "a"}), configMap("twice", "plan-errors", map[string]string{"k": "b"})),
+			wantErr: `-#2:8: configmap/twice: duplicate object in namespace "plan-errors" once the namespace is defaulted: also defined at -#1:1 (no namespace there, namespace "plan-errors" here)`,
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -180,7 +186,7 @@ func TestConflictWithAnotherFieldManager(t *testing.T) {
 	if code != exitFailed {
 		t.Fatalf("exit %d, want %d:\n%s", code, exitFailed, stdout)
 	}
-	for _, want := range []string{`conflict with "other-tool"`, ".data.owner", "--force-conflicts"} {
+	for _, want := range []string{`conflict with "other-tool"`, `field manager "other-tool" owns .data.owner: apply with --force-conflicts`} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("conflict report does not contain %q:\n%s", want, stdout)
 		}

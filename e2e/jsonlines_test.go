@@ -42,6 +42,7 @@ type jsonResult struct {
 	Source   jsonSource `json:"source"`
 	Action   string     `json:"action"`
 	DryRun   bool       `json:"dryRun,omitempty"`
+	Note     string     `json:"note,omitempty"`
 	Error    string     `json:"error,omitempty"`
 	Warnings []string   `json:"warnings,omitempty"`
 	Retries  int        `json:"retries,omitempty"`

@@ -181,11 +181,13 @@ func runApply(c *cli.Context, s streams, mode apply.Mode) error {
 	}
 	cs, err := applier.Apply(ctx, objs, opts)
 	if err != nil {
-		var pe *apply.PlanError
-		if errors.As(err, &pe) || ctx.Err() == nil {
-			return withCode(exitUsage, err)
+		return engineExit(ctx, err)
+	}
+	if ue := unreachableRun(clients.Config, cs.Results); ue != nil && ctx.Err() == nil {
+		if out.json {
+			out.results(cs)
 		}
-		return withCode(exitInterrupted, err)
+		return withCode(exitFailed, ue)
 	}
 	out.results(cs)
 	switch {

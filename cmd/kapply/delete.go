@@ -82,12 +82,7 @@ func runDelete(c *cli.Context, s streams) error {
 		out.results(cs)
 		return withCode(exitTimeout, err)
 	case err != nil:
-		var pe *apply.PlanError
-		var ae *applyset.Error
-		if errors.As(err, &pe) || errors.As(err, &ae) {
-			return withCode(exitUsage, err)
-		}
-		return withCode(exitFailed, err)
+		return engineExit(ctx, err)
 	}
 	out.results(cs)
 	switch {

@@ -106,17 +106,10 @@ func runDiff(c *cli.Context, s streams) error {
 	}
 	ds, err := (&apply.Applier{Clients: clients}).Diff(ctx, objs, opts)
 	if err != nil {
-		var pe *apply.PlanError
-		var ae *applyset.Error
-		switch {
-		case errors.As(err, &pe) || errors.As(err, &ae):
-			return withCode(exitUsage, err)
-		case errors.Is(err, apply.ErrPruneRefused):
+		if errors.Is(err, apply.ErrPruneRefused) && ctx.Err() == nil {
 			return withCode(exitNotDiffable, err)
-		case ctx.Err() == nil:
-			return withCode(exitUsage, err)
 		}
-		return withCode(exitInterrupted, err)
+		return engineExit(ctx, err)
 	}
 	out.diffs(ds)
 	switch {

@@ -36,6 +36,7 @@ type jsonResult struct {
 	Source   jsonSource `json:"source"`
 	Action   string     `json:"action"`
 	DryRun   bool       `json:"dryRun,omitempty"`
+	Note     string     `json:"note,omitempty"`
 	Error    string     `json:"error,omitempty"`
 	Warnings []string   `json:"warnings,omitempty"`
 	Retries  int        `json:"retries,omitempty"`
@@ -81,7 +82,7 @@ func (p *printer) results(cs *apply.ChangeSet) {
 				Schema: ResultSchema,
 				Object: jsonObject{Group: r.Ref.Group, Kind: r.Ref.Kind, Namespace: r.Ref.Namespace, Name: r.Ref.Name},
 				Source: jsonSource{Path: r.Source.Path, Doc: r.Source.Doc, Line: r.Source.Line, Item: r.Source.Item},
-				Action: string(r.Action), DryRun: r.DryRun, Warnings: r.Warnings, Retries: r.Retries,
+				Action: string(r.Action), DryRun: r.DryRun, Note: r.Note, Warnings: r.Warnings, Retries: r.Retries,
 				MigratedFrom: r.MigratedFrom, DependsOn: jsonObjects(r.DependsOn), WaitedSeconds: r.Waited.Seconds(),
 			}
 			if r.Err != nil {
@@ -104,6 +105,9 @@ func (p *printer) results(cs *apply.ChangeSet) {
 		}
 		if len(r.DependsOn) > 0 && r.Err == nil {
 			line += " (" + afterNote(r.DependsOn) + ")"
+		}
+		if r.Note != "" {
+			line += fmt.Sprintf(" (%s: the server could not check it)", r.Note)
 		}
 		if r.Err != nil {
 			line += fmt.Sprintf(": %s: %v", r.Source, r.Err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/go-logr/logr"
 	"github.com/urfave/cli/v2"
 	"k8s.io/klog/v2"
 )
@@ -36,6 +37,8 @@ type klogLevel struct {
 	s    streams
 	fs   *flag.FlagSet // klog's flags; nil when -v was not given
 	prev string
+	// silenced: without -v, klog's output is discarded for the run.
+	silenced bool
 }
 
 // before is every command's Before: it reads -v wherever on the command
@@ -43,6 +46,12 @@ type klogLevel struct {
 func (l *klogLevel) before(c *cli.Context) error {
 	level, set := verbosity(c)
 	if !set {
+		// client-go reports some failures through klog as well as in the
+		// error it returns (utilruntime.HandleError: "Unhandled Error",
+		// discovery's "couldn't get resource list"): kapply's own message
+		// says it once, so klog says nothing without -v (issue 12, G).
+		klog.SetLogger(logr.Discard())
+		l.silenced = true
 		return nil
 	}
 	if level < 0 {
@@ -64,6 +73,10 @@ func (l *klogLevel) before(c *cli.Context) error {
 
 // after is every command's After: it restores klog's level.
 func (l *klogLevel) after(*cli.Context) error {
+	if l.silenced {
+		klog.ClearLogger()
+		l.silenced = false
+	}
 	if l.fs == nil {
 		return nil
 	}

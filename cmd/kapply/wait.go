@@ -151,11 +151,7 @@ func loadTargets(c *cli.Context, s streams) (*dynamicx.Clients, []watcher.Target
 	}
 	plan, err := apply.MakePlan(c.Context, clients.Mapper, clients.Config, objs)
 	if err != nil {
-		var pe *apply.PlanError
-		if errors.As(err, &pe) || c.Context.Err() == nil {
-			return nil, nil, withCode(exitUsage, err)
-		}
-		return nil, nil, withCode(exitInterrupted, err)
+		return nil, nil, engineExit(c.Context, err)
 	}
 	return clients, apply.TargetsOf(plan), nil
 }
