@@ -323,7 +323,8 @@ func oracleScenarios() []oracleScenario {
 				{manifest: "# nothing here\n", differs: "An empty input"},
 			}},
 			oracleScenario{name: m + "a new Namespace with --dry-run=server", mode: mode, steps: []oracleStep{
-				by(bundle("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {{NS}}-new\n", strings.Replace(oracleCM, "namespace: {{NS}}", "namespace: {{NS}}-new", 1)), "--dry-run=server"),
+				{manifest: bundle("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {{NS}}-new\n", strings.Replace(oracleCM, "namespace: {{NS}}", "namespace: {{NS}}-new", 1)),
+					args: []string{"--dry-run=server"}, differs: "A server-side dry run of a new Namespace or CRD"},
 			}, objects: []oracleRef{newNSRef}},
 		)
 	}
