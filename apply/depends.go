@@ -56,7 +56,8 @@ type external struct {
 	wait     *readyOnce
 }
 
-// resolveDependencies reads every item's depends-on annotation. A reference to an object of the bundle orders the
+// resolveDependencies reads every item's depends-on annotation (and checks
+// its replace annotation). A reference to an object of the bundle orders the
 // two; one to an object only on the cluster must exist there; a malformed
 // value, a dangling reference or a cycle is a *PlanError, before anything
 // is written.
@@ -71,6 +72,9 @@ func (a *Applier) resolveDependencies(ctx context.Context, plan *Plan) error {
 		errs = append(errs, &ObjectError{Ref: item.Resolved.Ref, Source: item.Source, Err: err})
 	}
 	for _, item := range plan.Items {
+		if err := checkReplaceAnnotation(item); err != nil {
+			fail(item, err)
+		}
 		value, ok := item.Object.GetAnnotations()[DependsOnAnnotation]
 		if !ok {
 			continue

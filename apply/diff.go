@@ -21,6 +21,8 @@ import (
 type DiffOptions struct {
 	FieldManager   string
 	ForceConflicts bool
+	// ForceReplace is apply's Options.ForceReplace.
+	ForceReplace bool
 	// MigrateFrom is apply's Options.MigrateFrom: the diff shows the
 	// fields that taking over those managers' fields would remove.
 	MigrateFrom []string
@@ -67,6 +69,10 @@ const (
 	// DiffImmutable: apply would be refused because a field that cannot
 	// change would change; Paths lists those fields.
 	DiffImmutable DiffAction = "immutable"
+	// DiffReplace: a field that cannot change would change, and apply
+	// would delete and re-create the object (ReplaceAnnotation,
+	// --force-replace); Paths lists those fields.
+	DiffReplace DiffAction = "replace"
 	// DiffError: the object could not be compared; Err says why.
 	DiffError DiffAction = "error"
 )
@@ -139,7 +145,7 @@ func (ds *DiffSet) Changed() bool {
 			pruned++
 		}
 	}
-	return ds.Count(DiffCreate)+ds.Count(DiffUpdate)+pruned > 0
+	return ds.Count(DiffCreate)+ds.Count(DiffUpdate)+ds.Count(DiffReplace)+pruned > 0
 }
 
 // Failed reports whether any object could not be compared or would be
@@ -156,7 +162,7 @@ type ImmutableError struct {
 }
 
 func (e *ImmutableError) Error() string {
-	return fmt.Sprintf("immutable field(s) would change: %s: apply would be refused (delete and re-create the object to change them)", strings.Join(e.Fields, ", "))
+	return fmt.Sprintf("immutable field(s) would change: %s: apply would be refused (%s)", strings.Join(e.Fields, ", "), replaceHint)
 }
 
 // Unwrap returns the server's error.

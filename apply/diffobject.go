@@ -41,6 +41,10 @@ func (d *differ) diff(ctx context.Context, item *Item) DiffResult {
 		res.Action, res.Err = DiffError, explainForbidden(err, item, "diff", "get", "patch")
 		if fields := immutableFields(err); len(fields) > 0 {
 			res.Action, res.Paths, res.Err = DiffImmutable, fields, &ImmutableError{Fields: fields, Err: err}
+			if replaceable(item, d.opts.ForceReplace) {
+				res.Action, res.Err = DiffReplace, nil
+				return res
+			}
 		} else if ctx.Err() != nil {
 			res.Err = fmt.Errorf("%w: %w", ErrDiffInterrupted, err)
 		}

@@ -58,6 +58,10 @@ type Options struct {
 	Mode           Mode
 	FieldManager   string
 	ForceConflicts bool
+	// ForceReplace deletes and re-creates any object whose change the
+	// server refuses because a field is immutable, as ReplaceAnnotation
+	// does for one object.
+	ForceReplace bool
 	// MigrateFrom names field managers (other tools: helm, kapp, an old
 	// field manager) whose fields server-side apply takes over before
 	// applying, so that fields the manifest dropped are removed. The

@@ -15,6 +15,9 @@ const (
 	Created    Action = "created"
 	Configured Action = "configured"
 	Unchanged  Action = "unchanged"
+	// Replaced: deleted and created again, because a field that cannot
+	// change had to (see ReplaceAnnotation).
+	Replaced Action = "replaced"
 	// Failed: the write was refused or could not be made; Err says why.
 	Failed Action = "failed"
 	// Skipped: not attempted, because an object it depends on (its

@@ -30,6 +30,9 @@ func (r *run) write(ctx context.Context, item *Item, snap *snapshot) Result {
 		res.Action, res.MigratedFrom, err = r.serverSideApply(ctx, item, snap)
 	}
 	if err != nil {
+		res.Action, err = r.onImmutable(ctx, item, err)
+	}
+	if err != nil {
 		res.Action, res.Err = Failed, err
 		if ctx.Err() != nil {
 			res.Err = fmt.Errorf("%w: %w", ErrInterruptedInFlight, err)

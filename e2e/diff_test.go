@@ -216,8 +216,8 @@ func TestDiffDeployments(t *testing.T) {
 		}
 
 		code, stdout, stderr = kapplyIn(t, kc, in, "diff", "-f", "-", "-n", ns)
-		wantErr := "error: deployment.apps/web -n diff-deploy (-#1): immutable field(s) would change: spec.selector: apply would be refused (delete and re-create the object to change them)\n" +
-			"error: service/web -n diff-deploy (-#2): immutable field(s) would change: spec.clusterIPs[0]: apply would be refused (delete and re-create the object to change them)\n" +
+		wantErr := "error: deployment.apps/web -n diff-deploy (-#1): immutable field(s) would change: spec.selector: apply would be refused (annotate it kapply.dev/replace: on-immutable, or apply with --force-replace, to have it deleted and re-created)\n" +
+			"error: service/web -n diff-deploy (-#2): immutable field(s) would change: spec.clusterIPs[0]: apply would be refused (annotate it kapply.dev/replace: on-immutable, or apply with --force-replace, to have it deleted and re-created)\n" +
 			"error: 2 of 3 objects could not be diffed\n"
 		if code != exitNotDiffable || stderr != wantErr {
 			t.Errorf("text: exit %d, stderr mismatch (-want +got):\n%s", code, cmp.Diff(wantErr, stderr))

@@ -54,6 +54,7 @@ func applyCommand(s streams) *cli.Command {
 		UsageText: "kapply apply -f PATH [-f PATH...] [flags]\n   kapply apply -k DIR [flags]",
 		Flags: concat(connectionFlags(), inputFlags(), writeFlags(),
 			&cli.BoolFlag{Name: "force-conflicts", Usage: "take over fields owned by other field managers"},
+			&cli.BoolFlag{Name: "force-replace", Usage: "delete and re-create every object whose change the server refuses because a field is immutable (one object: annotate it " + apply.ReplaceAnnotation + ": " + apply.ReplaceOnImmutable + ")"},
 			migrateFromFlag(),
 			&cli.StringFlag{Name: "mode", Value: string(apply.ServerSideApply), Usage: "apply (server-side apply) or update (client-side apply, as kubectl apply: last-applied annotation and three-way merge patch)"},
 			applyWaitFlags(),
@@ -112,6 +113,7 @@ func applyOptions(c *cli.Context, mode apply.Mode) (apply.Options, error) {
 	if mode == "" {
 		mode = apply.Mode(c.String("mode"))
 		opts.ForceConflicts = c.Bool("force-conflicts")
+		opts.ForceReplace = c.Bool("force-replace")
 		opts.MigrateFrom = c.StringSlice("migrate-from")
 	}
 	opts.Mode = mode

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -54,6 +55,7 @@ func diffFlags() []cli.Flag {
 	}
 	return concat(connectionFlags(), inputFlags(), flags,
 		&cli.BoolFlag{Name: "force-conflicts", Usage: "diff as apply --force-conflicts would apply: take over fields owned by other field managers"},
+		&cli.BoolFlag{Name: "force-replace", Usage: "diff as apply --force-replace would apply: an object whose immutable fields change would be replaced"},
 		migrateFromFlag(),
 		&cli.StringFlag{Name: "applyset", Usage: "diff as apply --applyset would apply"},
 		&cli.BoolFlag{Name: "prune", Usage: "with --applyset: also list the members apply --prune would delete"},
@@ -69,6 +71,7 @@ func diffOptions(c *cli.Context) (apply.DiffOptions, error) {
 	opts.FieldManager = c.String("field-manager")
 	opts.Concurrency = c.Int("concurrency")
 	opts.ForceConflicts = c.Bool("force-conflicts")
+	opts.ForceReplace = c.Bool("force-replace")
 	opts.MigrateFrom = c.StringSlice("migrate-from")
 	v, err := parseValidation(c.String("validate"))
 	if err != nil {
@@ -196,6 +199,8 @@ func (p *printer) diffs(ds *apply.DiffSet) {
 		switch {
 		case r.Err != nil:
 			fmt.Fprintf(p.s.err, "error: %s (%s): %v\n", r.Ref, r.Source, r.Err)
+		case r.Action == apply.DiffReplace:
+			fmt.Fprintf(p.s.out, "# %s (%s): would be replaced: %s %s immutable\n", r.Ref, r.Source, strings.Join(r.Paths, ", "), isAre(len(r.Paths)))
 		case r.Diff != "" || r.Note == apply.NoteOwnershipOnly:
 			note := ""
 			if r.Note != "" {
@@ -210,4 +215,11 @@ func (p *printer) diffs(ds *apply.DiffSet) {
 			fmt.Fprintf(p.s.out, "# %s (%s): %s%s\n%s", r.Ref, r.Source, r.Action, note, r.Diff)
 		}
 	}
+}
+
+func isAre(n int) string {
+	if n == 1 {
+		return "is"
+	}
+	return "are"
 }

@@ -71,7 +71,7 @@ func newPrinter(format string, s streams) (*printer, error) {
 	return nil, fmt.Errorf("--output must be text or json, got %q", format)
 }
 
-var actionOrder = []apply.Action{apply.Created, apply.Configured, apply.Unchanged, apply.Pruned, apply.Kept, apply.Deleted, apply.Absent, apply.Failed, apply.Skipped}
+var actionOrder = []apply.Action{apply.Created, apply.Configured, apply.Unchanged, apply.Replaced, apply.Pruned, apply.Kept, apply.Deleted, apply.Absent, apply.Failed, apply.Skipped}
 
 func (p *printer) results(cs *apply.ChangeSet) {
 	if p.json {
