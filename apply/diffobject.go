@@ -31,7 +31,15 @@ func (d *differ) diff(ctx context.Context, item *Item) DiffResult {
 		}
 		return res
 	}
-	live, merged, err := d.dryRun(ctx, item)
+	var live, merged *unstructured.Unstructured
+	var err error
+	upgraded := d.upgradedCRD(item)
+	if upgraded {
+		live, merged, err = d.mergedLocally(ctx, item)
+		res.Note = NoteCRDUpgraded
+	} else {
+		live, merged, err = d.dryRun(ctx, item)
+	}
 	red := render.NewRedactor(gk, item.Object, live)
 	for _, w := range warnings.List() {
 		res.Warnings = append(res.Warnings, red.Redact(w))
@@ -52,6 +60,8 @@ func (d *differ) diff(ctx context.Context, item *Item) DiffResult {
 		return res
 	case live == nil:
 		res.Action = DiffCreate
+	case upgraded:
+		res.Action = DiffUpdate
 	default:
 		res.Action = DiffUpdate
 		policy := migrationPolicy{manager: d.opts.FieldManager, from: d.opts.MigrateFrom}
@@ -63,8 +73,8 @@ func (d *differ) diff(ctx context.Context, item *Item) DiffResult {
 	from, to := render.Diffable(live), render.Diffable(merged)
 	if live != nil {
 		if reflect.DeepEqual(from, to) {
-			res.Action = DiffUnchanged
-			if ownershipChanges(live, merged, d.opts.FieldManager) {
+			res.Action, res.Note = DiffUnchanged, ""
+			if !upgraded && ownershipChanges(live, merged, d.opts.FieldManager) {
 				// apply would store new managedFields: a change, as
 				// apply says configured for it.
 				res.Action, res.Note = DiffUpdate, NoteOwnershipOnly
