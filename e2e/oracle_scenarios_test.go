@@ -326,6 +326,10 @@ func oracleScenarios() []oracleScenario {
 				{manifest: bundle("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {{NS}}-new\n", strings.Replace(oracleCM, "namespace: {{NS}}", "namespace: {{NS}}-new", 1)),
 					args: []string{"--dry-run=server"}, differs: "A server-side dry run of a new Namespace or CRD"},
 			}, objects: []oracleRef{newNSRef}},
+			oracleScenario{name: m + "a shell glob after -f (-f a.yaml b.yaml --dry-run=server)", mode: mode, steps: []oracleStep{{
+				files: map[string]string{"a.yaml": oracleCM, "b.yaml": oracleService},
+				args:  []string{"-f", "{{DIR}}/a.yaml", "{{DIR}}/b.yaml", "--dry-run=server"},
+			}}, objects: []oracleRef{cmRef, svcRef}},
 		)
 	}
 	out = append(out,

@@ -45,6 +45,10 @@ type oracleStep struct {
 	manifestFn func(t *testing.T, kc, ns string) string
 	// args are added to both tools' command lines ({{NS}} replaced).
 	args []string
+	// files, when set, are written to a directory of the twin's own
+	// ({{DIR}} in args) and the step reads them instead of stdin: args
+	// then carry the -f flags, as a shell would expand a glob.
+	files map[string]string
 	// setup, when set, replaces the apply: the same action on both twins,
 	// as another actor would take it (kubectl client-side apply, an HPA).
 	setup func(t *testing.T, kc, ns string)
@@ -135,20 +139,28 @@ func runOracleStep(t *testing.T, env oracleEnv, tool, ns string, mode oracleMode
 		manifest = st.manifestFn(t, kc, ns)
 	}
 	manifest = strings.ReplaceAll(manifest, "{{NS}}", ns)
+	dir := t.TempDir()
+	input := []string{"-f", "-"}
+	for name, content := range st.files {
+		input = nil
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(strings.ReplaceAll(content, "{{NS}}", ns)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 	var args []string
 	for _, a := range st.args {
-		args = append(args, strings.ReplaceAll(a, "{{NS}}", ns))
+		args = append(args, strings.NewReplacer("{{NS}}", ns, "{{DIR}}", dir).Replace(a))
 	}
 	if tool == "kubectl" {
 		cmd := map[oracleMode][]string{oracleApply: {"apply", "--server-side"}, oracleUpdate: {"apply"}, oracleCreate: {"create"}}[mode]
-		full := append([]string{"kubectl", "--kubeconfig", kc, "--cache-dir", env.kubectlCache}, append(append(cmd, "-f", "-"), args...)...)
+		full := append([]string{"kubectl", "--kubeconfig", kc, "--cache-dir", env.kubectlCache}, append(append(cmd, input...), args...)...)
 		c := exec.Command(testcluster.DevclusterBin(t), full...)
 		c.Stdin = strings.NewReader(manifest)
 		out, err := c.CombinedOutput()
 		return err == nil, string(out)
 	}
 	cmd := map[oracleMode][]string{oracleApply: {"apply"}, oracleUpdate: {"apply", "--mode=update"}, oracleCreate: {"create"}}[mode]
-	code, stdout, stderr := kapplyProc(t, kc, env.kapplyCache, manifest, append(append(cmd, "-f", "-"), args...)...)
+	code, stdout, stderr := kapplyProc(t, kc, env.kapplyCache, manifest, append(append(cmd, input...), args...)...)
 	return code == exitOK, stdout + stderr
 }
 
