@@ -50,6 +50,8 @@ func diffFlags() []cli.Flag {
 			continue
 		case "concurrency":
 			f.(*cli.IntFlag).Usage = "objects compared in parallel"
+		case "output":
+			f.(*cli.StringFlag).Usage = "output format: text, json (one object per line), or markdown (a summary for a pull-request comment)"
 		}
 		flags = append(flags, f)
 	}
@@ -83,9 +85,13 @@ func diffOptions(c *cli.Context) (apply.DiffOptions, error) {
 
 func runDiff(c *cli.Context, s streams) error {
 	ctx := c.Context
-	out, err := newPrinter(c.String("output"), s)
+	format := c.String("output")
+	if format == "markdown" {
+		format = "text"
+	}
+	out, err := newPrinter(format, s)
 	if err != nil {
-		return withCode(exitUsage, err)
+		return withCode(exitUsage, fmt.Errorf("%w, or markdown for diff", err))
 	}
 	opts, err := diffOptions(c)
 	if err != nil {
@@ -114,7 +120,16 @@ func runDiff(c *cli.Context, s streams) error {
 		}
 		return engineExit(ctx, err)
 	}
-	out.diffs(ds)
+	if c.String("output") == "markdown" {
+		for _, r := range ds.Results {
+			for _, w := range r.Warnings {
+				fmt.Fprintf(s.err, "warning: %s: %s\n", r.Ref, w)
+			}
+		}
+		diffMarkdown(s.out, ds)
+	} else {
+		out.diffs(ds)
+	}
 	switch {
 	case ctx.Err() != nil:
 		return withCode(exitInterrupted, errors.New("interrupted: some objects were not compared"))
