@@ -12,6 +12,8 @@ import (
 func labelMembers(s *applyset.Set, plan *Plan) (map[schema.GroupKind]bool, map[string]bool) {
 	gks, nss := map[schema.GroupKind]bool{}, map[string]bool{}
 	for _, item := range plan.Items {
+		// The plan shares the caller's objects (see newItem).
+		item.Object = ownMetadata(item.Object)
 		s.Label(item.Object)
 		gks[item.Resolved.Ref.GroupKind()] = true
 		if item.Resolved.Namespaced {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -221,9 +222,15 @@ func resolveItem(ctx context.Context, mapper meta.RESTMapper, cfg *dynamicx.Conf
 	return newItem(o, res), nil
 }
 
+// newItem shares the decoded object's maps instead of copying them (a
+// deep copy per object doubled the memory of a large bundle). The only
+// changes a plan makes to an object are to metadata fields (the namespace
+// here, the ApplySet label in labelMembers), and both go through
+// ownMetadata, so the caller's objects are never modified.
 func newItem(o manifests.Object, res dynamicx.Resolved) *Item {
-	obj := o.Obj.DeepCopy()
-	if res.Namespaced {
+	obj := o.Obj
+	if res.Namespaced && obj.GetNamespace() != res.Ref.Namespace {
+		obj = ownMetadata(obj)
 		obj.SetNamespace(res.Ref.Namespace)
 	}
 	item := &Item{Object: obj, Source: o.Source, Resolved: res, Stage: stageOf(res.Ref.GroupKind()), writtenNamespace: o.Obj.GetNamespace()}
@@ -237,6 +244,18 @@ func (item *Item) withWarning(warnings []string) []string {
 		return warnings
 	}
 	return append([]string{item.warning}, warnings...)
+}
+
+// ownMetadata returns a copy of u that shares everything with u but its
+// top-level map and its metadata map: a top-level metadata field (the
+// namespace, the labels map as a whole) can then be set on the copy
+// without changing u.
+func ownMetadata(u *unstructured.Unstructured) *unstructured.Unstructured {
+	top := maps.Clone(u.Object)
+	if md, ok := top["metadata"].(map[string]any); ok {
+		top["metadata"] = maps.Clone(md)
+	}
+	return &unstructured.Unstructured{Object: top}
 }
 
 func resolveFromBundle(cfg *dynamicx.Config, o manifests.Object, bc *bundleCRD) (*Item, error) {

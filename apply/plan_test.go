@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	"github.com/kapply-dev/kapply/apply/applyset"
 	"github.com/kapply-dev/kapply/dynamicx"
 	"github.com/kapply-dev/kapply/manifests"
 )
@@ -169,5 +170,34 @@ func TestPlanRefusesDuplicatesAfterNamespaceDefaulting(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("plan errors (-want +got):\n%s", diff)
+	}
+}
+
+// The plan shares the decoded objects instead of copying them (issue 16):
+// settling the namespace and labelling members must still leave the
+// caller's objects as they were.
+func TestPlanLeavesInputUnchanged(t *testing.T) {
+	objs := []manifests.Object{
+		obj(0, "v1", "ConfigMap", "", "no-namespace", map[string]any{"data": map[string]any{"a": "b"}}),
+		obj(1, "v1", "ConfigMap", "default", "with-namespace", map[string]any{"metadata": map[string]any{"labels": map[string]any{"app": "x"}}}),
+	}
+	objs[1].Obj.SetName("with-namespace")
+	objs[1].Obj.SetNamespace("default")
+	before := []*unstructured.Unstructured{objs[0].Obj.DeepCopy(), objs[1].Obj.DeepCopy()}
+	plan, err := MakePlan(context.Background(), testMapper(), &dynamicx.Config{Namespace: "default"}, objs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := plan.Items[0].Object.GetNamespace(); got != "default" {
+		t.Fatalf("planned namespace: got %q, want default", got)
+	}
+	labelMembers(&applyset.Set{ID: "applyset-x"}, plan)
+	for i, item := range plan.Items {
+		if item.Object.GetLabels()[applyset.PartOfLabel] != "applyset-x" {
+			t.Errorf("item %d: no part-of label: %v", i, item.Object.GetLabels())
+		}
+		if diff := cmp.Diff(before[i].Object, objs[i].Obj.Object); diff != "" {
+			t.Errorf("input object %d changed by the plan (-before +after):\n%s", i, diff)
+		}
 	}
 }
