@@ -210,9 +210,10 @@ type differ struct {
 	// results has one slot per plan item, each written by one goroutine.
 	results []DiffResult
 	index   map[*Item]int
-	// live holds the objects listed before a batch, by resource and
-	// namespace (see prefetchLive); written before the batch starts.
-	live map[groupKey]map[string]*unstructured.Unstructured
+	// live holds the groups of the batch whose objects are listed, by
+	// resource and namespace (see planLive); written before the batch
+	// starts.
+	live map[groupKey]*liveGroup
 }
 
 // DiffPlan compares the objects of a plan with the cluster: the live
@@ -222,7 +223,7 @@ type differ struct {
 // on the cluster yet cannot be dry-run, and is shown as it is written.
 func (a *Applier) DiffPlan(ctx context.Context, plan *Plan, opts DiffOptions) *DiffSet {
 	start := time.Now()
-	d := &differ{a: a, opts: opts, results: make([]DiffResult, len(plan.Items)), index: map[*Item]int{}, live: map[groupKey]map[string]*unstructured.Unstructured{}}
+	d := &differ{a: a, opts: opts, results: make([]DiffResult, len(plan.Items)), index: map[*Item]int{}, live: map[groupKey]*liveGroup{}}
 	var defs, rest []*Item
 	for i, item := range plan.Items {
 		d.index[item] = i
@@ -232,10 +233,8 @@ func (a *Applier) DiffPlan(ctx context.Context, plan *Plan, opts DiffOptions) *D
 			rest = append(rest, item)
 		}
 	}
-	d.prefetchLive(ctx, defs)
-	d.each(ctx, defs)
-	d.prefetchLive(ctx, rest)
-	d.each(ctx, rest)
+	d.each(ctx, d.planLive(defs))
+	d.each(ctx, d.planLive(rest))
 	for i, item := range plan.Items {
 		d.results[i].DependsOn = item.DependsOn
 	}
@@ -276,29 +275,91 @@ func (d *differ) unverifiedNote(item *Item) string {
 	return ""
 }
 
-// prefetchLive reads the live objects of the batch with one LIST per
-// resource and namespace that holds listThreshold or more of them, instead
-// of a GET per object: half the requests of a diff of a large bundle.
-// Secrets are still read one by one, so that a diff never pulls in the
-// data of Secrets that are not in the bundle. A failed LIST falls back to
-// the GETs.
-func (d *differ) prefetchLive(ctx context.Context, items []*Item) {
-	notSecret := func(item *Item) bool {
-		gvr := item.Resolved.GVR
-		return !(gvr.Group == "" && gvr.Resource == "secrets")
+// liveGroup is the live objects of one resource and namespace, listed
+// once, when the first of the bundle's objects in it is compared. Each
+// object is handed out to the comparisons that want it and dropped after
+// the last one, so that a diff holds the live objects of the groups being
+// compared, not of the whole bundle.
+type liveGroup struct {
+	once sync.Once
+	mu   sync.Mutex
+	// listed is false when the LIST failed: the objects are read one by
+	// one instead.
+	listed bool
+	byName map[string]*unstructured.Unstructured
+	// wanted counts the comparisons still to come per name.
+	wanted map[string]int
+}
+
+// planLive prepares, for the batch, one LIST per resource and namespace
+// that holds listThreshold or more of its objects, instead of a GET per
+// object: half the requests of a diff of a large bundle. It returns the
+// batch in the order to compare it: the objects of one group next to each
+// other, so that few groups are held at once. Secrets are still read one
+// by one, so that a diff never pulls in the data of Secrets that are not
+// in the bundle.
+func (d *differ) planLive(items []*Item) []*Item {
+	groups := map[groupKey]*liveGroup{}
+	var order []groupKey
+	for _, item := range items {
+		k := keyOf(item)
+		if _, ok := groups[k]; !ok {
+			groups[k] = &liveGroup{wanted: map[string]int{}}
+			order = append(order, k)
+		}
+		groups[k].wanted[item.Object.GetName()]++
 	}
-	var mu sync.Mutex
-	forLargeGroups(items, d.opts.Concurrency, notSecret, func(k groupKey) {
+	byGroup := map[groupKey][]*Item{}
+	for _, item := range items {
+		byGroup[keyOf(item)] = append(byGroup[keyOf(item)], item)
+	}
+	sorted := make([]*Item, 0, len(items))
+	for _, k := range order {
+		group := byGroup[k]
+		sorted = append(sorted, group...)
+		gvr := k.gvr
+		if len(group) >= listThreshold && !group[0].ServedByBundle && !(gvr.Group == "" && gvr.Resource == "secrets") {
+			d.live[k] = groups[k]
+		}
+	}
+	return sorted
+}
+
+// takeLive returns the listed live object of item (nil: there is none)
+// and true, or false when its group is not listed. The caller owns the
+// object it gets.
+func (d *differ) takeLive(ctx context.Context, item *Item) (*unstructured.Unstructured, bool) {
+	k := keyOf(item)
+	g, ok := d.live[k]
+	if !ok {
+		return nil, false
+	}
+	g.once.Do(func() {
 		list, err := d.a.Clients.Dynamic.Resource(k.gvr).Namespace(k.ns).List(ctx, metav1.ListOptions{})
 		if err != nil {
-			return
+			return // a failed LIST falls back to the GETs
 		}
-		byName := make(map[string]*unstructured.Unstructured, len(list.Items))
+		g.listed = true
+		g.byName = make(map[string]*unstructured.Unstructured, len(list.Items))
 		for i := range list.Items {
-			byName[list.Items[i].GetName()] = &list.Items[i]
+			if name := list.Items[i].GetName(); g.wanted[name] > 0 {
+				g.byName[name] = &list.Items[i]
+			}
 		}
-		mu.Lock()
-		d.live[k] = byName
-		mu.Unlock()
 	})
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !g.listed {
+		return nil, false
+	}
+	name := item.Object.GetName()
+	obj := g.byName[name]
+	if g.wanted[name]--; g.wanted[name] > 0 {
+		if obj != nil {
+			obj = obj.DeepCopy() // the same object again later in the bundle
+		}
+	} else {
+		delete(g.byName, name)
+	}
+	return obj, true
 }

@@ -33,8 +33,8 @@ func (d *differ) upgradedCRD(item *Item) bool {
 // apply set and the manifest dropped are not shown as removed.
 func (d *differ) mergedLocally(ctx context.Context, item *Item) (live, merged *unstructured.Unstructured, err error) {
 	name := item.Object.GetName()
-	if listed, ok := d.live[keyOf(item)]; ok {
-		live = listed[name]
+	if obj, ok := d.takeLive(ctx, item); ok {
+		live = obj
 	} else {
 		live, err = item.Resolved.Resource(d.a.Clients.Dynamic).Get(ctx, name, metav1.GetOptions{})
 		if apierrors.IsNotFound(err) {

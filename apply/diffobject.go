@@ -100,21 +100,17 @@ func (d *differ) dryRun(ctx context.Context, item *Item) (live, merged *unstruct
 		err error
 	}
 	liveCh := make(chan got, 1)
-	if listed, ok := d.live[keyOf(item)]; ok {
-		obj := listed[name]
-		if obj != nil {
-			obj = obj.DeepCopy() // diff strips fields from what it renders
+	go func() {
+		if obj, ok := d.takeLive(ctx, item); ok {
+			liveCh <- got{obj, nil}
+			return
 		}
-		liveCh <- got{obj, nil}
-	} else {
-		go func() {
-			obj, err := ri.Get(ctx, name, metav1.GetOptions{})
-			if apierrors.IsNotFound(err) {
-				obj, err = nil, nil
-			}
-			liveCh <- got{obj, err}
-		}()
-	}
+		obj, err := ri.Get(ctx, name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			obj, err = nil, nil
+		}
+		liveCh <- got{obj, err}
+	}()
 	data, err := item.Object.MarshalJSON()
 	send := func(force bool) (*unstructured.Unstructured, error) {
 		return ri.Patch(ctx, name, types.ApplyPatchType, data, metav1.PatchOptions{
