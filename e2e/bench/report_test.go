@@ -87,12 +87,13 @@ func (s *suite) writeFull(w io.Writer) {
 	}
 }
 
-// writeScaling writes kapply against the ceiling at every size, and
-// whether kapply's peak RSS grows linearly.
+// writeScaling writes kapply against the ceiling at every size (time and
+// peak RSS), kapply diff against kubectl diff, the issue 16 targets at the
+// largest size, and whether kapply's peak RSS grows linearly.
 func writeScaling(w io.Writer, ss []*suite) {
 	fmt.Fprintf(w, "\n## Scaling (kapply and the ceiling; one run per size above 1,000)\n\n")
-	fmt.Fprintf(w, "| objects | ceiling first | kapply first | ratio | ceiling no-op | kapply no-op | ratio | kapply requests (first) | kapply peak RSS | MiB per 1,000 objects | kubectl --server-side first |\n")
-	fmt.Fprintf(w, "|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|\n")
+	fmt.Fprintf(w, "| objects | ceiling first | kapply first | ratio | ceiling no-op | kapply no-op | ratio | kapply requests (first) | ceiling peak RSS | kapply peak RSS | ratio | MiB per 1,000 objects | kubectl --server-side first |\n")
+	fmt.Fprintf(w, "|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|\n")
 	ss = slices.Clone(ss)
 	slices.SortFunc(ss, func(a, b *suite) int { return a.n - b.n })
 	for _, s := range ss {
@@ -100,10 +101,47 @@ func writeScaling(w io.Writer, ss []*suite) {
 		if s.ssaFirst != nil {
 			kubectl = fmt.Sprintf("%.2fs, %.0f MiB", s.ssaFirst.median().Seconds(), s.ssaFirst.rssMiB)
 		}
-		fmt.Fprintf(w, "| %d | %.2fs | %.2fs | %.2fx | %.2fs | %.2fs | %.2fx | %s | %.0f MiB | %.1f | %s |\n", s.n,
+		fmt.Fprintf(w, "| %d | %.2fs | %.2fs | %.2fx | %.2fs | %.2fs | %.2fx | %s | %.0f MiB | %.0f MiB | %.2fx | %.1f | %s |\n", s.n,
 			s.ceilFirst.median().Seconds(), s.kFirst.median().Seconds(), ratio1(s.kFirst, s.ceilFirst),
 			s.ceilNoop.median().Seconds(), s.kNoop.median().Seconds(), ratio1(s.kNoop, s.ceilNoop),
-			verbs(s.kFirst), s.kFirst.rssMiB, s.kFirst.rssMiB/float64(s.n)*1000, kubectl)
+			verbs(s.kFirst), s.ceilFirst.rssMiB, s.kFirst.rssMiB, s.kFirst.rssMiB/s.ceilFirst.rssMiB, s.kFirst.rssMiB/float64(s.n)*1000, kubectl)
+	}
+
+	fmt.Fprintf(w, "\n| objects | kapply diff, no changes | peak RSS | vs kapply apply's RSS | kubectl diff --server-side | peak RSS | time ratio | RSS ratio |\n")
+	fmt.Fprintf(w, "|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, s := range ss {
+		if s.kDiff == nil {
+			continue
+		}
+		kubectl, tr, mr := "–", "–", "–"
+		kubectlRSS := "–"
+		if s.kubectlDiff != nil {
+			kubectl, kubectlRSS = fmt.Sprintf("%.2fs", s.kubectlDiff.median().Seconds()), fmt.Sprintf("%.0f MiB", s.kubectlDiff.rssMiB)
+			tr, mr = ratio(s.kDiff, s.kubectlDiff), fmt.Sprintf("%.2fx", s.kDiff.rssMiB/s.kubectlDiff.rssMiB)
+		}
+		fmt.Fprintf(w, "| %d | %.2fs | %.0f MiB | %.2fx | %s | %s | %s | %s |\n", s.n, s.kDiff.median().Seconds(), s.kDiff.rssMiB,
+			s.kDiff.rssMiB/s.kFirst.rssMiB, kubectl, kubectlRSS, tr, mr)
+	}
+
+	big := ss[len(ss)-1]
+	fmt.Fprintf(w, "\n| target (%d objects, issue 16) | measured | |\n|---|---|---|\n", big.n)
+	target := func(name, measured string, pass bool) {
+		verdict := "MISS"
+		if pass {
+			verdict = "PASS"
+		}
+		fmt.Fprintf(w, "| %s | %s | %s |\n", name, measured, verdict)
+	}
+	x := ratio1(big.kFirst, big.ceilFirst)
+	target("first apply ≤ 1.10x the ceiling", fmt.Sprintf("%.2fx", x), x <= 1.10)
+	r := big.kFirst.rssMiB / big.ceilFirst.rssMiB
+	target("apply peak RSS ≤ 1.25x the ceiling's", fmt.Sprintf("%.0f vs %.0f MiB, %.2fx", big.kFirst.rssMiB, big.ceilFirst.rssMiB, r), r <= 1.25)
+	if big.kDiff != nil {
+		d := big.kDiff.rssMiB / big.kFirst.rssMiB
+		target("diff peak RSS ≤ 1.2x kapply apply's", fmt.Sprintf("%.0f vs %.0f MiB, %.2fx", big.kDiff.rssMiB, big.kFirst.rssMiB, d), d <= 1.2)
+	}
+	if big.kDiff != nil && big.kubectlDiff != nil {
+		target("diff peak RSS below kubectl diff --server-side's", fmt.Sprintf("%.0f vs %.0f MiB", big.kDiff.rssMiB, big.kubectlDiff.rssMiB), big.kDiff.rssMiB < big.kubectlDiff.rssMiB)
 	}
 	if len(ss) < 2 {
 		return
@@ -121,11 +159,7 @@ func writeScaling(w io.Writer, ss []*suite) {
 		pass = hi <= 1.5*lo
 		measured += fmt.Sprintf("; %.1f MiB per 1,000 more objects from %d to %d, %.1f from %d to %d", lo, a.n, ss[1].n, hi, c.n, b.n)
 	}
-	verdict := "MISS"
-	if pass {
-		verdict = "PASS"
-	}
-	fmt.Fprintf(w, "\n| target | measured | |\n|---|---|---|\n| kapply peak RSS grows linearly with the bundle | %s | %s |\n", measured, verdict)
+	target("kapply peak RSS grows linearly with the bundle", measured, pass)
 }
 
 func ratio1(a, b *measurement) float64 { return a.median().Seconds() / b.median().Seconds() }

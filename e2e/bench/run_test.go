@@ -61,6 +61,13 @@ func (b *bench) runSuite(n, runs int, withKubectl, full bool, proxyKC string, pr
 		b.run(s.kNoop, b.kapply(kc, "apply", "-f", k0))
 	}
 	if !full {
+		// A diff with no changes, against kubectl's (issue 16).
+		s.kDiff = newMeasurement("kapply diff: no changes")
+		b.run(s.kDiff, b.kapply(kc, "diff", "-f", k0))
+		if withKubectl {
+			s.kubectlDiff = newMeasurement("kubectl diff --server-side: no changes")
+			b.run(s.kubectlDiff, b.kubectl(kc, "diff", "--server-side", "--field-manager", "kapply", "-f", k0))
+		}
 		if withKubectl && os.Getenv("BENCH_KUBECTL_LARGE") == "1" {
 			s.ssaFirst = newMeasurement("kubectl apply --server-side: first")
 			b.run(s.ssaFirst, b.kubectl(kc, "apply", "--server-side", "-f", gen("s", 0)))
