@@ -88,6 +88,9 @@ type Options struct {
 	// be ready (see depends.go); Ready is what ready means, as for --wait.
 	DependencyTimeout time.Duration
 	Ready             readiness.Options
+	// WebhookTimeout bounds how long a write refused because an admission
+	// webhook cannot be reached is tried again (see webhook.go).
+	WebhookTimeout time.Duration
 	// Waiting, when set, is called when an object starts waiting before
 	// it is written (a dependency), from any goroutine (calls are
 	// serialised with Progress).
@@ -107,6 +110,7 @@ func DefaultOptions() Options {
 		Concurrency:       32,
 		CRDTimeout:        time.Minute,
 		DependencyTimeout: 5 * time.Minute,
+		WebhookTimeout:    2 * time.Minute,
 		UpdateRetries:     5,
 		Retry:             dynamicx.DefaultRetryOptions(),
 	}
@@ -156,6 +160,9 @@ func (o *Options) Validate() error {
 	}
 	if o.DependencyTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("the wait timeout must be positive, got %s", o.DependencyTimeout))
+	}
+	if o.WebhookTimeout <= 0 {
+		errs = append(errs, errors.New("the webhook timeout must be positive"))
 	}
 	if o.CRDTimeout <= 0 {
 		errs = append(errs, errors.New("the CRD wait timeout must be positive"))

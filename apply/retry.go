@@ -38,7 +38,7 @@ func (r *run) retry(ctx context.Context, send func() error) error {
 // error is transient, client-go has not retried it already, attempts are
 // left. It then waits (false when ctx ends first) and counts the retry.
 func (r *run) backoff(ctx context.Context, attempt int, err error) bool {
-	if !dynamicx.IsTransient(err) || dynamicx.RetriedByClient(err) || attempt >= r.opts.Retry.MaxAttempts || ctx.Err() != nil {
+	if !dynamicx.IsTransient(err) || isWebhookUnreachable(err) || dynamicx.RetriedByClient(err) || attempt >= r.opts.Retry.MaxAttempts || ctx.Err() != nil {
 		return false
 	}
 	if !dynamicx.Sleep(ctx, r.opts.Retry.Delay(attempt, err)) {

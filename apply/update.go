@@ -58,8 +58,8 @@ func (r *run) create(ctx context.Context, item *Item, obj *unstructured.Unstruct
 // client-go repeated by itself did (seenUncertain: a 5xx with Retry-After,
 // which makes a 409 the answer to a try of our own).
 func (r *run) mayBeStored(err error, seenUncertain bool) bool {
-	if r.opts.DryRun != DryRunNone {
-		return false
+	if r.opts.DryRun != DryRunNone || isWebhookUnreachable(err) {
+		return false // admission refused it before storage
 	}
 	return seenUncertain || (dynamicx.IsTransient(err) && !apierrors.IsTooManyRequests(err))
 }

@@ -13,8 +13,8 @@ import (
 	"github.com/kapply-dev/kapply/dynamicx"
 )
 
-// write sends one object and classifies the outcome.
-func (r *run) write(ctx context.Context, item *Item, snap *snapshot) Result {
+// writeOnce sends one object and classifies the outcome.
+func (r *run) writeOnce(ctx context.Context, item *Item, snap *snapshot) Result {
 	ctx, warnings := dynamicx.WithWarnings(ctx)
 	ctx, traffic := dynamicx.WithTraffic(ctx, r.traffic())
 	res := Result{Ref: item.Resolved.Ref, Source: item.Source, DryRun: r.opts.DryRun != DryRunNone}

@@ -42,6 +42,7 @@ func writeFlags() []cli.Flag {
 		&cli.Float64Flag{Name: "qps", Usage: "client-side request rate limit (0: none)"},
 		&cli.IntFlag{Name: "burst", Usage: "client-side burst, with --qps"},
 		&cli.DurationFlag{Name: "crd-timeout", Value: d.CRDTimeout, Usage: "how long to wait for the bundle's CRDs to be established"},
+		&cli.DurationFlag{Name: "webhook-timeout", Value: d.WebhookTimeout, Usage: "how long to try again a write refused because an admission webhook cannot be reached"},
 		&cli.StringFlag{Name: "cache-dir", Value: dynamicx.DefaultDiscoveryOptions().CacheDir, Usage: "discovery cache directory, shared with kubectl (empty: no disk cache)"},
 		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "output format: text, or json (one object per line)"},
 	}
@@ -104,6 +105,7 @@ func applyOptions(c *cli.Context, mode apply.Mode) (apply.Options, error) {
 	opts.FieldManager = c.String("field-manager")
 	opts.Concurrency = c.Int("concurrency")
 	opts.CRDTimeout = c.Duration("crd-timeout")
+	opts.WebhookTimeout = c.Duration("webhook-timeout")
 	if c.IsSet("timeout") {
 		opts.DependencyTimeout = c.Duration("timeout")
 	}
