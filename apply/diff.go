@@ -103,6 +103,10 @@ type DiffResult struct {
 	// as YAML, for DiffCreate and DiffUpdate. Secret values and
 	// annotations that carry an object's content are masked.
 	Diff string
+	// Live and Merged are the two versions Diff compares, as masked
+	// YAML, for a diff program of the user's (Live is "" for a new
+	// object).
+	Live, Merged string
 	// Err is set for DiffImmutable (an *ImmutableError) and DiffError.
 	Err error
 	// Warnings the API server sent with the dry run.

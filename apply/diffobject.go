@@ -25,7 +25,7 @@ func (d *differ) diff(ctx context.Context, item *Item) DiffResult {
 	gk := item.Resolved.Ref.GroupKind()
 	if note := d.unverifiedNote(item); note != "" {
 		res.Action, res.Note = DiffCreate, note
-		res.Diff, res.Err = renderDiff(item, nil, render.Diffable(item.Object))
+		res.Diff, res.Live, res.Merged, res.Err = renderDiff(item, nil, render.Diffable(item.Object))
 		if res.Err != nil {
 			res.Action = DiffError
 		}
@@ -83,7 +83,7 @@ func (d *differ) diff(ctx context.Context, item *Item) DiffResult {
 		}
 		res.Paths = render.ChangedPaths(from, to)
 	}
-	if res.Diff, err = renderDiff(item, from, to); err != nil {
+	if res.Diff, res.Live, res.Merged, err = renderDiff(item, from, to); err != nil {
 		res.Action, res.Err = DiffError, err
 	}
 	return res
@@ -146,9 +146,18 @@ func (d *differ) dryRun(ctx context.Context, item *Item) (live, merged *unstruct
 }
 
 // renderDiff masks what must not be shown and returns the unified diff
-// of the two versions as YAML. from is nil for a new object.
-func renderDiff(item *Item, from, to map[string]any) (string, error) {
-	return render.Diff(item.Resolved.Ref.GroupKind(), item.Resolved.Ref.String(), from, to)
+// of the two versions, and the two versions, as YAML. from is nil for a
+// new object.
+func renderDiff(item *Item, from, to map[string]any) (diff, live, merged string, err error) {
+	gk := item.Resolved.Ref.GroupKind()
+	if live, merged, err = render.MaskedYAML(gk, from, to); err != nil {
+		return "", "", "", err
+	}
+	ref := item.Resolved.Ref.String()
+	if diff, err = render.UnifiedDiff("live/"+ref, "merged/"+ref, live, merged); err != nil {
+		return "", "", "", err
+	}
+	return diff, live, merged, nil
 }
 
 // immutableMarkers are the words of the API server's validation messages

@@ -90,3 +90,10 @@ func linesWithOffsets(s string) ([]string, []int) {
 	}
 	return lines, offsets
 }
+
+// UnifiedDiff returns the unified diff that turns from into to, from
+// fromName to toName, or "" when they are equal: the diff Diff renders,
+// for texts MaskedYAML has masked already.
+func UnifiedDiff(fromName, toName, from, to string) (string, error) {
+	return unifiedDiff(fromName, toName, from, to)
+}

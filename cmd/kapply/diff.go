@@ -120,7 +120,16 @@ func runDiff(c *cli.Context, s streams) error {
 		}
 		return engineExit(ctx, err)
 	}
-	if c.String("output") == "markdown" {
+	external, err := externalDiffCommand()
+	if err != nil {
+		return withCode(exitUsage, err)
+	}
+	if external != nil && c.String("output") == "text" {
+		out.diffErrors(ds)
+		if err := runExternalDiff(external, ds, s); err != nil {
+			return withCode(exitFailed, err)
+		}
+	} else if c.String("output") == "markdown" {
 		for _, r := range ds.Results {
 			for _, w := range r.Warnings {
 				fmt.Fprintf(s.err, "warning: %s: %s\n", r.Ref, w)
@@ -237,4 +246,13 @@ func isAre(n int) string {
 		return "is"
 	}
 	return "are"
+}
+
+// diffErrors prints, on stderr, the objects that could not be diffed.
+func (p *printer) diffErrors(ds *apply.DiffSet) {
+	for _, r := range ds.Results {
+		if r.Err != nil {
+			fmt.Fprintf(p.s.err, "error: %s (%s): %v\n", r.Ref, r.Source, r.Err)
+		}
+	}
 }
