@@ -207,7 +207,7 @@ func (a *Applier) DeleteApplySet(ctx context.Context, set applyset.Options, opts
 	}
 	start := time.Now()
 	results, _, _, err := a.prune(ctx, s, &Plan{}, s.RecordedGKs, s.RecordedNSs, opts)
-	cs := &ChangeSet{Results: results}
+	cs := &ChangeSet{Results: results, Warnings: s.Warnings}
 	if err != nil {
 		cs.PruneErr = err
 		return cs, nil

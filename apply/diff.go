@@ -128,6 +128,8 @@ type DiffSet struct {
 	// Prune lists the ApplySet members apply --prune would delete
 	// (Pruned) or keep (Kept), with DiffOptions.ApplySet.Prune.
 	Prune []Result
+	// Warnings are about the ApplySet: recorded kinds that are gone.
+	Warnings []string
 }
 
 // Count returns how many results have the action.
@@ -204,6 +206,7 @@ func (a *Applier) Diff(ctx context.Context, objs []manifests.Object, opts DiffOp
 			return nil, err
 		}
 	}
+	ds.Warnings = set.Warnings
 	return ds, nil
 }
 

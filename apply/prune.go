@@ -11,7 +11,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/discovery"
 
 	"github.com/kapply-dev/kapply/apply/applyset"
 	"github.com/kapply-dev/kapply/dynamicx"
@@ -41,56 +40,92 @@ type pruneCandidate struct {
 
 // pruneCandidates lists the members of s (labelled with its ID, of the
 // recorded kinds, in the recorded namespaces) that are not in plan, and
-// marks those that must be kept.
+// marks those that must be kept. Each member is listed once. Recorded
+// kinds the server no longer serves are left out with a warning.
 func (a *Applier) pruneCandidates(ctx context.Context, s *applyset.Set, plan *Plan, gks map[schema.GroupKind]bool, nss map[string]bool) ([]pruneCandidate, error) {
-	if _, _, err := a.Clients.Discovery.ServerGroupsAndResources(); err != nil && discovery.IsGroupDiscoveryFailedError(err) {
-		return nil, fmt.Errorf("%w: discovery is incomplete (%v), so members of unavailable APIs cannot be listed", ErrPruneRefused, err)
+	failedGroups, err := a.pruneDiscovery(gks)
+	if err != nil {
+		return nil, err
 	}
 	inInput := map[dynamicx.Ref]bool{}
 	for _, item := range plan.Items {
 		inInput[item.Resolved.Ref] = true
 	}
-	nsList := []string{s.Parent.Namespace}
-	for n := range nss {
-		if n != s.Parent.Namespace {
-			nsList = append(nsList, n)
+	nsList := s.MemberNamespaces(nss)
+	var candidates []pruneCandidate
+	seen := map[types.UID]bool{}
+	for _, gk := range sortedGKs(gks) {
+		members, mapping, err := a.listMembers(ctx, s, gk, nsList, failedGroups)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range members {
+			ref := dynamicx.Ref{Group: gk.Group, Kind: gk.Kind, Namespace: m.Namespace, Name: m.Name}
+			if inInput[ref] || m.DeletionTimestamp != nil || seen[m.UID] {
+				continue
+			}
+			seen[m.UID] = true
+			c := pruneCandidate{ref: ref, gvr: mapping.Resource, uid: string(m.UID), stage: stageOf(gk)}
+			switch {
+			case m.Annotations[applyset.KeepAnnotation] == "disabled" || m.Annotations["cli-utils.sigs.k8s.io/on-remove"] == "keep":
+				c.keep = "annotated to be kept"
+			case gk == namespaceGK && !s.Options.PruneNamespaces:
+				c.keep = "a Namespace is only pruned with --prune-namespaces"
+			case gk == crdGK && !s.Options.PruneCRDs:
+				c.keep = "a CRD is only pruned with --prune-crds (it deletes all its resources)"
+			}
+			candidates = append(candidates, c)
 		}
 	}
-	var candidates []pruneCandidate
+	return candidates, nil
+}
+
+// listMembers lists the members of s of one kind: cluster-wide for a
+// cluster-scoped kind, else in each of nsList. A kind that is gone (see
+// recordedMapping) has none; a list answered 404 means the discovery
+// cache was stale, and the kind is resolved again from a fresh one.
+func (a *Applier) listMembers(ctx context.Context, s *applyset.Set, gk schema.GroupKind, nsList []string, failedGroups map[string]bool) ([]metav1.PartialObjectMetadata, *meta.RESTMapping, error) {
 	selector := metav1.ListOptions{LabelSelector: applyset.PartOfLabel + "=" + s.ID}
-	for gk := range gks {
-		mapping, err := a.Clients.Mapper.RESTMapping(gk)
+	for fresh := false; ; fresh = true {
+		mapping, gone, err := a.recordedMapping(gk, failedGroups, fresh)
 		if err != nil {
-			return nil, fmt.Errorf("%w: kind %s recorded on the parent cannot be resolved: %v", ErrPruneRefused, gk, err)
+			return nil, nil, err
+		}
+		if gone {
+			s.Warnings = append(s.Warnings, goneWarning(s, gk))
+			return nil, nil, nil
 		}
 		scopes := []string{""}
 		if mapping.Scope.Name() == meta.RESTScopeNameNamespace {
 			scopes = nsList
 		}
+		var members []metav1.PartialObjectMetadata
+		stale := false
 		for _, ns := range scopes {
 			list, err := a.Clients.Metadata.Resource(mapping.Resource).Namespace(ns).List(ctx, selector)
+			if apierrors.IsNotFound(err) && !fresh {
+				stale = true
+				break
+			}
 			if err != nil {
-				return nil, fmt.Errorf("%w: list members %s in %q: %v", ErrPruneRefused, mapping.Resource.Resource, ns, err)
+				return nil, nil, fmt.Errorf("%w: list members %s in %q: %v", ErrPruneRefused, mapping.Resource.Resource, ns, err)
 			}
-			for _, m := range list.Items {
-				ref := dynamicx.Ref{Group: gk.Group, Kind: gk.Kind, Namespace: m.Namespace, Name: m.Name}
-				if inInput[ref] || m.DeletionTimestamp != nil {
-					continue
-				}
-				c := pruneCandidate{ref: ref, gvr: mapping.Resource, uid: string(m.UID), stage: stageOf(gk)}
-				switch {
-				case m.Annotations[applyset.KeepAnnotation] == "disabled" || m.Annotations["cli-utils.sigs.k8s.io/on-remove"] == "keep":
-					c.keep = "annotated to be kept"
-				case gk == namespaceGK && !s.Options.PruneNamespaces:
-					c.keep = "a Namespace is only pruned with --prune-namespaces"
-				case gk == crdGK && !s.Options.PruneCRDs:
-					c.keep = "a CRD is only pruned with --prune-crds (it deletes all its resources)"
-				}
-				candidates = append(candidates, c)
-			}
+			members = append(members, list.Items...)
 		}
+		if !stale {
+			return members, mapping, nil
+		}
+		a.Clients.Mapper.Reset()
 	}
-	return candidates, nil
+}
+
+func sortedGKs(gks map[schema.GroupKind]bool) []schema.GroupKind {
+	out := make([]schema.GroupKind, 0, len(gks))
+	for gk := range gks {
+		out = append(out, gk)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
+	return out
 }
 
 // prune deletes the members of s that are not in plan, in reverse apply

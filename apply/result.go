@@ -68,6 +68,9 @@ type ChangeSet struct {
 	// Retries counts every retry of the run: the objects' and those of
 	// discovery, prefetching lists and the ApplySet parent.
 	Retries int
+	// Warnings are about the run as a whole, not one object: a kind the
+	// ApplySet records that the server no longer serves.
+	Warnings []string
 }
 
 // Count returns how many results have the action.

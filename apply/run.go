@@ -85,6 +85,7 @@ func (a *Applier) applySetRun(ctx context.Context, plan *Plan, opts Options) (*C
 	}
 	cs := a.run(ctx, plan, opts, set)
 	parentNS.reportCreated(cs)
+	defer func() { cs.Warnings = append(cs.Warnings, set.Warnings...) }()
 	if !opts.ApplySet.Prune {
 		return cs, nil
 	}

@@ -83,6 +83,8 @@ type Set struct {
 	// parent recorded when the set was opened: where its members are.
 	RecordedGKs map[schema.GroupKind]bool
 	RecordedNSs map[string]bool
+	// Warnings are told to the user: recorded kinds that are gone.
+	Warnings []string
 }
 
 // Error is a problem with the ApplySet found before anything was
@@ -142,15 +144,8 @@ func Open(ctx context.Context, clients *dynamicx.Clients, opts Options) (*Set, e
 	if got := live.Labels[ParentIDLabel]; got != s.ID {
 		return nil, &Error{fmt.Errorf("parent %s has label %s=%q, want %q", s.Parent, ParentIDLabel, got, s.ID)}
 	}
-	if gks := live.Annotations[GKsAnnotation]; gks != "" {
-		for _, gk := range strings.Split(gks, ",") {
-			s.RecordedGKs[schema.ParseGroupKind(gk)] = true
-		}
-	}
-	if nss := live.Annotations[NamespacesAnnotation]; nss != "" {
-		for _, n := range strings.Split(nss, ",") {
-			s.RecordedNSs[n] = true
-		}
+	if err := s.readRecord(live.Annotations, clients.Mapper); err != nil {
+		return nil, &Error{err}
 	}
 	return s, nil
 }

@@ -194,16 +194,24 @@ func runApply(c *cli.Context, s streams, mode apply.Mode) error {
 		return withCode(exitFailed, ue)
 	}
 	out.results(cs)
+	warnRun(s, cs.Warnings)
 	switch {
 	case ctx.Err() != nil:
 		return withCode(exitInterrupted, errors.New("interrupted: objects not applied are listed as skipped"))
 	case cs.Count(apply.Failed)+cs.Count(apply.Skipped) > 0:
-		err := fmt.Errorf("%d of %d objects not applied", cs.Count(apply.Failed)+cs.Count(apply.Skipped), len(cs.Results))
+		err := fmt.Errorf("%s not applied", apply.OfObjects(cs.Count(apply.Failed)+cs.Count(apply.Skipped), len(cs.Results)))
 		return withCode(exitFailed, errors.Join(err, cs.PruneErr))
 	case cs.PruneErr != nil:
 		return withCode(exitFailed, cs.PruneErr)
 	}
 	return waitAfterApply(ctx, out, clients, objs, waitOpts)
+}
+
+// warnRun prints warnings about the run as a whole on stderr.
+func warnRun(s streams, warnings []string) {
+	for _, w := range warnings {
+		fmt.Fprintf(s.err, "warning: %s\n", w)
+	}
 }
 
 // connect loads the kubeconfig and builds the clients, warning when TLS

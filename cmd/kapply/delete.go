@@ -85,11 +85,12 @@ func runDelete(c *cli.Context, s streams) error {
 		return engineExit(ctx, err)
 	}
 	out.results(cs)
+	warnRun(s, cs.Warnings)
 	switch {
 	case ctx.Err() != nil:
 		return withCode(exitInterrupted, errors.New("interrupted"))
 	case cs.Count(apply.Failed) > 0:
-		return withCode(exitFailed, fmt.Errorf("%d of %d objects not deleted", cs.Count(apply.Failed), len(cs.Results)))
+		return withCode(exitFailed, fmt.Errorf("%s not deleted", apply.OfObjects(cs.Count(apply.Failed), len(cs.Results))))
 	case cs.PruneErr != nil:
 		return withCode(exitFailed, cs.PruneErr)
 	}

@@ -139,12 +139,13 @@ func runDiff(c *cli.Context, s streams) error {
 	} else {
 		out.diffs(ds)
 	}
+	warnRun(s, ds.Warnings)
 	switch {
 	case ctx.Err() != nil:
 		return withCode(exitInterrupted, errors.New("interrupted: some objects were not compared"))
 	case ds.Failed():
 		failed := ds.Count(apply.DiffImmutable) + ds.Count(apply.DiffError)
-		return withCode(exitNotDiffable, fmt.Errorf("%d of %d objects could not be diffed", failed, len(ds.Results)))
+		return withCode(exitNotDiffable, fmt.Errorf("%s could not be diffed", apply.OfObjects(failed, len(ds.Results))))
 	case ds.Changed():
 		return exitSilently(exitDiffers)
 	}
