@@ -74,7 +74,7 @@ type StillPresentError struct {
 }
 
 func (e *StillPresentError) Error() string {
-	return fmt.Sprintf("%d object(s) still present after the timeout:\n  %s", len(e.Remaining), strings.Join(e.Remaining, "\n  "))
+	return fmt.Sprintf("%s still present after the timeout:\n  %s", CountObjects(len(e.Remaining)), strings.Join(e.Remaining, "\n  "))
 }
 
 // Delete deletes the objects of the input in reverse apply order:

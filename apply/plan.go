@@ -72,7 +72,7 @@ func (e *PlanError) Error() string {
 	for i, err := range e.Errs {
 		msgs[i] = err.Error()
 	}
-	return fmt.Sprintf("%d object(s) cannot be applied, nothing was written:\n  %s", len(e.Errs), strings.Join(msgs, "\n  "))
+	return fmt.Sprintf("%s cannot be applied, nothing was written:\n  %s", CountObjects(len(e.Errs)), strings.Join(msgs, "\n  "))
 }
 
 // Unwrap returns the per-object errors.

@@ -144,7 +144,7 @@ func (a *Applier) prune(ctx context.Context, s *applyset.Set, plan *Plan, gks ma
 		}
 	}
 	if s.Options.MaxPrune > 0 && toDelete > s.Options.MaxPrune {
-		return nil, nil, nil, fmt.Errorf("%w: the run would prune %d objects, more than --max-prune %d", ErrPruneRefused, toDelete, s.Options.MaxPrune)
+		return nil, nil, nil, fmt.Errorf("%w: the run would prune %s, more than --max-prune %d", ErrPruneRefused, CountObjects(toDelete), s.Options.MaxPrune)
 	}
 	// Reverse apply order: workloads before Services before namespaces.
 	sort.SliceStable(candidates, func(i, j int) bool {

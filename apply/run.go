@@ -93,7 +93,7 @@ func (a *Applier) applySetRun(ctx context.Context, plan *Plan, opts Options) (*C
 	case ctx.Err() != nil:
 		cs.PruneErr = fmt.Errorf("%w: the run was interrupted", ErrPruneRefused)
 	case cs.Failed():
-		cs.PruneErr = fmt.Errorf("%w: %d object(s) were not applied", ErrPruneRefused, cs.Count(Failed)+cs.Count(Skipped))
+		cs.PruneErr = fmt.Errorf("%w: %s not applied", ErrPruneRefused, CountObjects(cs.Count(Failed)+cs.Count(Skipped)))
 	}
 	if cs.PruneErr != nil {
 		return cs, nil

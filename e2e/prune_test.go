@@ -153,7 +153,7 @@ func TestPruneRefusals(t *testing.T) {
 	t.Run("a failed object", func(t *testing.T) {
 		in := bundle(pruneV2, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Not_Valid\n")
 		code, stdout, stderr := kapplyIn(t, kc, in, args...)
-		if code != exitFailed || !strings.Contains(stderr, "nothing was pruned: 1 object(s) were not applied") || strings.Contains(stdout, "pruned") {
+		if code != exitFailed || !strings.Contains(stderr, "nothing was pruned: 1 object not applied") || strings.Contains(stdout, "pruned") {
 			t.Errorf("exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
 		}
 	})
@@ -317,7 +317,7 @@ func TestDeleteWaitsForANamespaceFullOfObjects(t *testing.T) {
 	// Only the namespace is deleted; the namespace controller deletes the
 	// rest and removes its finalizer, and --wait waits for all of it.
 	code, stdout, stderr := kapplyIn(t, kc, "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: "+ns+"\n", "delete", "-f", "-", "--wait", "--timeout", "2m")
-	if code != exitOK || stdout != "namespace/"+ns+" deleted\n1 objects: 1 deleted\n" {
+	if code != exitOK || stdout != "namespace/"+ns+" deleted\n1 object: 1 deleted\n" {
 		t.Fatalf("exit %d\nstdout %q\nstderr %s", code, stdout, stderr)
 	}
 	_, err := testcluster.Dynamic(t, kc).Resource(schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}).Get(context.Background(), ns, metav1.GetOptions{})

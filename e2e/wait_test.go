@@ -201,7 +201,7 @@ func TestDeploymentPastItsProgressDeadlineFailsTheWait(t *testing.T) {
 		t.Fatalf("exit %d, want %d\n%s%s", code, exitFailed, stdout, stderr)
 	}
 	for _, want := range []string{
-		"error: 1 of 1 objects failed:\n  -#1: deployment.apps/late -n wait-deadline: failed: ProgressDeadlineExceeded: ReplicaSet \"late-",
+		"error: 1 of 1 object failed:\n  -#1: deployment.apps/late -n wait-deadline: failed: ProgressDeadlineExceeded: ReplicaSet \"late-",
 		"\" has timed out progressing\n",
 	} {
 		if !strings.Contains(stderr, want) {
@@ -242,11 +242,11 @@ func TestWaitForJobs(t *testing.T) {
 		if code != exitFailed {
 			t.Fatalf("exit %d, want %d\n%s%s", code, exitFailed, stdout, stderr)
 		}
-		wantErr := "error: 1 of 1 objects failed:\n  -#1: job.batch/doomed -n wait-jobs: failed: DeadlineExceeded: Job was active longer than specified deadline\n"
+		wantErr := "error: 1 of 1 object failed:\n  -#1: job.batch/doomed -n wait-jobs: failed: DeadlineExceeded: Job was active longer than specified deadline\n"
 		if !strings.HasSuffix(stderr, wantErr) {
 			t.Errorf("stderr does not end with %q:\n%s", wantErr, stderr)
 		}
-		if want := "1 objects: 0 ready, 1 failed\n"; !strings.HasSuffix(stdout, want) {
+		if want := "1 object: 0 ready, 1 failed\n"; !strings.HasSuffix(stdout, want) {
 			t.Errorf("stdout does not end with %q:\n%s", want, stdout)
 		}
 	})

@@ -66,7 +66,7 @@ type TimeoutError struct {
 }
 
 func (e *TimeoutError) Error() string {
-	return fmt.Sprintf("timed out after %s with %d of %d objects not ready:%s", e.Timeout, len(e.NotReady), e.Total, listStatuses(e.NotReady))
+	return fmt.Sprintf("timed out after %s with %s not ready:%s", e.Timeout, ofObjects(len(e.NotReady), e.Total), listStatuses(e.NotReady))
 }
 
 // FailedError is returned by Wait as soon as an object reports that it
@@ -77,7 +77,16 @@ type FailedError struct {
 }
 
 func (e *FailedError) Error() string {
-	return fmt.Sprintf("%d of %d objects failed:%s", len(e.Failed), e.Total, listStatuses(e.Failed))
+	return fmt.Sprintf("%s failed:%s", ofObjects(len(e.Failed), e.Total), listStatuses(e.Failed))
+}
+
+// ofObjects is "K of N objects" (or "K of 1 object"), as apply.OfObjects,
+// which this package cannot import.
+func ofObjects(k, n int) string {
+	if n == 1 {
+		return fmt.Sprintf("%d of 1 object", k)
+	}
+	return fmt.Sprintf("%d of %d objects", k, n)
 }
 
 // ErrWaitInterrupted is wrapped by the error of a wait whose context was

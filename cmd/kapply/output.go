@@ -123,7 +123,7 @@ func (p *printer) results(cs *apply.ChangeSet) {
 			parts = append(parts, fmt.Sprintf("%d %s", n, a))
 		}
 	}
-	fmt.Fprintf(p.s.out, "%d objects%s: %s\n", len(cs.Results), dry, strings.Join(parts, ", "))
+	fmt.Fprintf(p.s.out, "%s%s: %s\n", apply.CountObjects(len(cs.Results)), dry, strings.Join(parts, ", "))
 }
 
 func jsonObjects(refs []dynamicx.Ref) []jsonObject {

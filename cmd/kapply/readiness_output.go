@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/kapply-dev/kapply/apply"
 	"github.com/kapply-dev/kapply/apply/readiness"
 	"github.com/kapply-dev/kapply/apply/watcher"
 )
@@ -77,7 +78,7 @@ func countStates(statuses []watcher.TargetStatus) string {
 			parts = append(parts, fmt.Sprintf("%d %s", n, st.Label()))
 		}
 	}
-	return fmt.Sprintf("%d objects: %s", len(statuses), strings.Join(parts, ", "))
+	return fmt.Sprintf("%s: %s", apply.CountObjects(len(statuses)), strings.Join(parts, ", "))
 }
 
 // readinessSummary ends a wait or a status: a count line, or a JSON

@@ -6,6 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/kapply-dev/kapply/apply"
 	"github.com/kapply-dev/kapply/apply/readiness"
 	"github.com/kapply-dev/kapply/apply/watcher"
 )
@@ -51,7 +52,7 @@ func runStatus(c *cli.Context, s streams) error {
 	}
 	out.readinessSummary(statuses, result, 0)
 	if notReady > 0 {
-		return withCode(exitFailed, fmt.Errorf("%d of %d objects not ready", notReady, len(statuses)))
+		return withCode(exitFailed, fmt.Errorf("%s not ready", apply.OfObjects(notReady, len(statuses))))
 	}
 	return nil
 }
