@@ -55,7 +55,7 @@ type Plan struct {
 func TargetsOf(plan *Plan) []watcher.Target {
 	targets := make([]watcher.Target, len(plan.Items))
 	for i, item := range plan.Items {
-		targets[i] = watcher.Target{Resolved: item.Resolved, Source: item.Source}
+		targets[i] = watcher.Target{Resolved: item.Resolved, Source: item.Source, SkipWait: item.Object.GetAnnotations()[watcher.WaitAnnotation] == "skip"}
 	}
 	return targets
 }

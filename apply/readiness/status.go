@@ -72,6 +72,11 @@ type Options struct {
 	// Off by default: clusters without a load-balancer controller never
 	// fill it in.
 	WaitForLoadBalancer bool
+	// StatusSubresource: the object is a custom resource whose CRD has a
+	// status subresource, so it is ready only once its controller wrote
+	// status (see customStatus). The watcher sets it per resource, from
+	// the CRD.
+	StatusSubresource bool
 }
 
 // Compute returns the readiness of a live object with the default
@@ -87,8 +92,9 @@ func Compute(u *unstructured.Unstructured) Status {
 // latest generation (status.observedGeneration >= metadata.generation; a
 // status that lags describes an older spec); the kstatus conditions
 // Stalled (failed) and Reconciling (in progress); then the rule of the
-// kind. Kinds without a rule, custom resources among them, are ready once
-// they exist, unless a Ready condition says otherwise.
+// kind. A custom resource whose CRD has a status subresource is ready once
+// its controller wrote status; other kinds without a rule once they exist;
+// a Ready condition, where there is one, decides.
 func ComputeWith(u *unstructured.Unstructured, opts Options) Status {
 	if u == nil {
 		return Status{State: StateNotFound, Message: "does not exist"}
@@ -107,33 +113,36 @@ func ComputeWith(u *unstructured.Unstructured, opts Options) Status {
 	if c, ok := findCondition(conds, "Reconciling"); ok && c.Status == "True" {
 		return Status{State: StateInProgress, Message: c.describe("reconciling")}
 	}
-	switch gk {
-	case schema.GroupKind{Group: "apps", Kind: "Deployment"}:
-		return deploymentStatus(u, conds)
-	case schema.GroupKind{Group: "apps", Kind: "StatefulSet"}:
-		return statefulSetStatus(u)
-	case schema.GroupKind{Group: "apps", Kind: "DaemonSet"}:
-		return daemonSetStatus(u)
-	case schema.GroupKind{Group: "apps", Kind: "ReplicaSet"}:
-		return replicaSetStatus(u, conds)
-	case schema.GroupKind{Group: "batch", Kind: "Job"}:
-		return jobStatus(u, conds)
-	case schema.GroupKind{Kind: "Pod"}:
-		return podStatus(u, conds)
-	case schema.GroupKind{Kind: "PersistentVolumeClaim"}:
-		return pvcStatus(u)
-	case schema.GroupKind{Group: "apiextensions.k8s.io", Kind: "CustomResourceDefinition"}:
-		return crdStatus(conds)
-	case schema.GroupKind{Kind: "Namespace"}:
-		return namespaceStatus(u)
-	case schema.GroupKind{Group: "apiregistration.k8s.io", Kind: "APIService"}:
-		return apiServiceStatus(conds)
-	case schema.GroupKind{Kind: "Service"}:
-		return serviceStatus(u, opts)
-	case schema.GroupKind{Group: "networking.k8s.io", Kind: "Ingress"}:
-		return ingressStatus(u, opts)
+	if rule, ok := kindRules[gk]; ok {
+		return rule(u, conds, opts)
+	}
+	if opts.StatusSubresource {
+		return customStatus(u, conds)
 	}
 	return genericStatus(conds)
+}
+
+// kindRules are the kinds with a readiness rule of their own.
+var kindRules = map[schema.GroupKind]func(*unstructured.Unstructured, []condition, Options) Status{
+	{Group: "apps", Kind: "Deployment"}:                               deploymentStatus,
+	{Group: "apps", Kind: "StatefulSet"}:                              statefulSetStatus,
+	{Group: "apps", Kind: "DaemonSet"}:                                daemonSetStatus,
+	{Group: "apps", Kind: "ReplicaSet"}:                               replicaSetStatus,
+	{Group: "batch", Kind: "Job"}:                                     jobStatus,
+	{Kind: "Pod"}:                                                     podStatus,
+	{Kind: "PersistentVolumeClaim"}:                                   pvcStatus,
+	{Group: "apiextensions.k8s.io", Kind: "CustomResourceDefinition"}: crdStatus,
+	{Kind: "Namespace"}:                                               namespaceStatus,
+	{Group: "apiregistration.k8s.io", Kind: "APIService"}:             apiServiceStatus,
+	{Kind: "Service"}:                                                 serviceStatus,
+	{Group: "networking.k8s.io", Kind: "Ingress"}:                     ingressStatus,
+}
+
+// HasOwnRule reports whether gk has a readiness rule of its own (the
+// built-in kinds above), as opposed to the generic one.
+func HasOwnRule(gk schema.GroupKind) bool {
+	_, ok := kindRules[gk]
+	return ok
 }
 
 // controllerReportsGeneration lists the kinds whose controller always

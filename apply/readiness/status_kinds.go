@@ -11,7 +11,7 @@ import (
 // storage class binds on first use stays Pending until a pod mounts it,
 // so wait for the pod's workload in the same bundle. Lost (its volume is
 // gone) does not recover.
-func pvcStatus(u *unstructured.Unstructured) Status {
+func pvcStatus(u *unstructured.Unstructured, conds []condition, opts Options) Status {
 	switch phase := stringAt(u, "status", "phase"); phase {
 	case "Bound":
 		return Status{State: StateCurrent, Message: "Bound"}
@@ -26,7 +26,7 @@ func pvcStatus(u *unstructured.Unstructured) Status {
 
 // crdStatus: established means its kind is served. Rejected names never
 // get there; neither does Established=False for any reason but Installing.
-func crdStatus(conds []condition) Status {
+func crdStatus(u *unstructured.Unstructured, conds []condition, opts Options) Status {
 	if c, ok := findCondition(conds, "NamesAccepted"); ok && c.Status == "False" {
 		return Status{State: StateFailed, Message: c.describe("names not accepted")}
 	}
@@ -40,7 +40,7 @@ func crdStatus(conds []condition) Status {
 	return Status{State: StateInProgress, Message: "not yet established"}
 }
 
-func namespaceStatus(u *unstructured.Unstructured) Status {
+func namespaceStatus(u *unstructured.Unstructured, conds []condition, opts Options) Status {
 	switch phase := stringAt(u, "status", "phase"); phase {
 	case "Active":
 		return Status{State: StateCurrent, Message: "Active"}
@@ -53,7 +53,7 @@ func namespaceStatus(u *unstructured.Unstructured) Status {
 
 // apiServiceStatus: an aggregated API is ready once the aggregator reaches
 // its backend (Available=True); until then the condition says why not.
-func apiServiceStatus(conds []condition) Status {
+func apiServiceStatus(u *unstructured.Unstructured, conds []condition, opts Options) Status {
 	c, ok := findCondition(conds, "Available")
 	switch {
 	case !ok:
@@ -66,7 +66,7 @@ func apiServiceStatus(conds []condition) Status {
 
 // serviceStatus: a Service works once it exists; only with
 // WaitForLoadBalancer does a LoadBalancer Service wait for its address.
-func serviceStatus(u *unstructured.Unstructured, opts Options) Status {
+func serviceStatus(u *unstructured.Unstructured, conds []condition, opts Options) Status {
 	if !opts.WaitForLoadBalancer || stringAt(u, "spec", "type") != "LoadBalancer" {
 		return Status{State: StateCurrent, Message: "exists"}
 	}
@@ -75,7 +75,7 @@ func serviceStatus(u *unstructured.Unstructured, opts Options) Status {
 
 // ingressStatus: as a Service; with WaitForLoadBalancer it waits for the
 // ingress controller to publish an address.
-func ingressStatus(u *unstructured.Unstructured, opts Options) Status {
+func ingressStatus(u *unstructured.Unstructured, conds []condition, opts Options) Status {
 	if !opts.WaitForLoadBalancer {
 		return Status{State: StateCurrent, Message: "exists"}
 	}

@@ -10,8 +10,9 @@ import (
 // deploymentStatus: rolled out when every desired pod runs the latest
 // template and is available, and no pod of an older ReplicaSet is left
 // (the same test as `kubectl rollout status`). A Progressing condition with
-// reason ProgressDeadlineExceeded is the controller giving up: Failed.
-func deploymentStatus(u *unstructured.Unstructured, conds []condition) Status {
+// reason ProgressDeadlineExceeded is the controller giving up: Failed. So
+// is a paused Deployment that is not rolled out (issue 13).
+func deploymentStatus(u *unstructured.Unstructured, conds []condition, opts Options) Status {
 	desired := intAt(u, 1, "spec", "replicas")
 	replicas := intAt(u, 0, "status", "replicas")
 	updated := intAt(u, 0, "status", "updatedReplicas")
@@ -21,10 +22,16 @@ func deploymentStatus(u *unstructured.Unstructured, conds []condition) Status {
 	if c, ok := findCondition(conds, "Progressing"); ok && c.Reason == "ProgressDeadlineExceeded" {
 		return Status{State: StateFailed, Message: c.describe(""), Pods: pods}
 	}
+	rolledOut := updated == desired && replicas == updated && available >= desired
+	// A paused Deployment does not progress: rolled out it is as ready as
+	// it will get; otherwise nothing will change until someone resumes it.
 	if paused, _, _ := unstructured.NestedBool(u.Object, "spec", "paused"); paused {
-		return Status{State: StateInProgress, Message: "rollout paused (spec.paused)", Pods: pods}
+		if rolledOut {
+			return Status{State: StateCurrent, Message: fmt.Sprintf("rolled out, %d/%d available (paused)", available, desired), Pods: pods}
+		}
+		return Status{State: StateFailed, Message: fmt.Sprintf("paused: resume it (kubectl rollout resume); %d/%d updated, %d/%d available", updated, desired, available, desired), Pods: pods}
 	}
-	if updated == desired && replicas == updated && available >= desired {
+	if rolledOut {
 		return Status{State: StateCurrent, Message: fmt.Sprintf("rolled out, %d/%d available", available, desired), Pods: pods}
 	}
 	msg := fmt.Sprintf("%d/%d updated, %d/%d ready, %d/%d available", updated, desired, ready, desired, available, desired)
@@ -57,7 +64,7 @@ func deploymentHint(conds []condition) string {
 // ready (and available where the controller reports it), the updated pods
 // past the partition, and the current revision caught up with the update
 // revision. StatefulSets set no condition that says a rollout failed.
-func statefulSetStatus(u *unstructured.Unstructured) Status {
+func statefulSetStatus(u *unstructured.Unstructured, conds []condition, opts Options) Status {
 	desired := intAt(u, 1, "spec", "replicas")
 	replicas := intAt(u, 0, "status", "replicas")
 	ready := intAt(u, 0, "status", "readyReplicas")
@@ -92,7 +99,7 @@ func statefulSetStatus(u *unstructured.Unstructured) Status {
 
 // daemonSetStatus: every node that should run the pod runs the latest
 // template, available.
-func daemonSetStatus(u *unstructured.Unstructured) Status {
+func daemonSetStatus(u *unstructured.Unstructured, conds []condition, opts Options) Status {
 	desired, found, _ := unstructured.NestedInt64(u.Object, "status", "desiredNumberScheduled")
 	if !found {
 		return Status{State: StateInProgress, Message: "not yet scheduled by its controller"}
@@ -111,7 +118,7 @@ func daemonSetStatus(u *unstructured.Unstructured) Status {
 // replicaSetStatus: every desired pod available and no extra pod left. A
 // ReplicaFailure condition (quota, admission) may clear on its own, so it
 // is reported but not Failed.
-func replicaSetStatus(u *unstructured.Unstructured, conds []condition) Status {
+func replicaSetStatus(u *unstructured.Unstructured, conds []condition, opts Options) Status {
 	desired := intAt(u, 1, "spec", "replicas")
 	replicas := intAt(u, 0, "status", "replicas")
 	ready := intAt(u, 0, "status", "readyReplicas")
@@ -133,7 +140,7 @@ func replicaSetStatus(u *unstructured.Unstructured, conds []condition) Status {
 // jobStatus: ready means complete. A Failed condition, or FailureTarget
 // (set first, while the Job's pods are terminating), fails the wait at
 // once. A suspended Job waits for someone to resume it.
-func jobStatus(u *unstructured.Unstructured, conds []condition) Status {
+func jobStatus(u *unstructured.Unstructured, conds []condition, opts Options) Status {
 	succeeded := intAt(u, 0, "status", "succeeded")
 	counts := fmt.Sprintf("%d succeeded", succeeded)
 	if completions, found, _ := unstructured.NestedInt64(u.Object, "spec", "completions"); found {
@@ -157,7 +164,7 @@ func jobStatus(u *unstructured.Unstructured, conds []condition) Status {
 // podStatus: a Pod is ready when its Ready condition is true, or done when
 // it succeeded. Phase Failed, and a container in CrashLoopBackOff (as
 // kstatus), are Failed.
-func podStatus(u *unstructured.Unstructured, conds []condition) Status {
+func podStatus(u *unstructured.Unstructured, conds []condition, opts Options) Status {
 	phase := stringAt(u, "status", "phase")
 	switch phase {
 	case "Succeeded":

@@ -20,15 +20,16 @@ func Check(ctx context.Context, clients *dynamicx.Clients, targets []Target, opt
 	for i, t := range targets {
 		statuses[i] = TargetStatus{Target: t}
 	}
-	w := &groupWatcher{clients: clients, ready: opts}
+	w := &groupWatcher{clients: clients, ready: opts, crds: &statusSubresources{dyn: clients.Dynamic}}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, checkConcurrency)
-	for _, g := range groupTargets(targets) {
+	for _, g := range groupTargets(targets, false) {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
 			var batch []observation
+			g.statusSubresource = w.crds.lookup(ctx, g.gvr, g.gvk.GroupKind())
 			if objs, _, err := w.list(ctx, g); err != nil {
 				batch = g.unreadable(err)
 			} else {

@@ -18,7 +18,15 @@ import (
 type Target struct {
 	Resolved dynamicx.Resolved
 	Source   manifests.Source
+	// SkipWait leaves the object out of waits: it is annotated
+	// `kapply.dev/wait: skip`.
+	SkipWait bool
 }
+
+// WaitAnnotation set to "skip" on an object leaves it out of every
+// readiness wait (kapply wait, apply --wait); kapply status still reports
+// it.
+const WaitAnnotation = "kapply.dev/wait"
 
 // TargetStatus is a target with its readiness.
 type TargetStatus struct {
@@ -125,8 +133,8 @@ func Wait(ctx context.Context, clients *dynamicx.Clients, targets []Target, opts
 	wctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	obs := make(chan []observation)
 	var wg sync.WaitGroup
-	w := &groupWatcher{clients: clients, ready: opts.Ready}
-	for _, g := range groupTargets(targets) {
+	w := &groupWatcher{clients: clients, ready: opts.Ready, crds: &statusSubresources{dyn: clients.Dynamic}}
+	for _, g := range groupTargets(targets, true) {
 		wg.Go(func() { w.run(wctx, g, obs) })
 	}
 	defer func() {
@@ -136,11 +144,30 @@ func Wait(ctx context.Context, clients *dynamicx.Clients, targets []Target, opts
 
 	seen := make([]bool, len(targets))
 	known := 0
+	for i, t := range targets {
+		if t.SkipWait {
+			statuses[i].Status = readiness.Status{State: readiness.StateCurrent, Message: "not waited for (" + WaitAnnotation + ": skip)"}
+			seen[i] = true
+			known++
+			if opts.Progress != nil {
+				opts.Progress(statuses[i])
+			}
+		}
+	}
+	if known == len(targets) {
+		return statuses, nil
+	}
 	for {
 		select {
 		case batch := <-obs:
 			for _, o := range batch {
 				if seen[o.idx] && sameStatus(statuses[o.idx].Status, o.status) {
+					continue
+				}
+				// Readiness is latched: an object that was ready stays
+				// done for this wait (a Job with ttlSecondsAfterFinished:
+				// 0 is deleted once complete), unless it then fails.
+				if statuses[o.idx].State == readiness.StateCurrent && seen[o.idx] && o.status.State != readiness.StateFailed {
 					continue
 				}
 				if !seen[o.idx] {

@@ -35,7 +35,11 @@ type watchGroup struct {
 	// metadataOnly: the kind is ready once it exists, so read metadata
 	// only (a Secret's data never has to leave the server).
 	metadataOnly bool
-	byName       map[string][]int // target indexes
+	// statusSubresource: a custom resource whose CRD has a status
+	// subresource (see readiness.Options.StatusSubresource); set before
+	// the first list.
+	statusSubresource bool
+	byName            map[string][]int // target indexes
 }
 
 // observation is a target's status as last read.
@@ -44,8 +48,9 @@ type observation struct {
 	status readiness.Status
 }
 
-// groupTargets groups targets by resource and namespace, in a stable order.
-func groupTargets(targets []Target) []*watchGroup {
+// groupTargets groups targets by resource and namespace, in a stable
+// order; with forWait, targets annotated to be skipped are left out.
+func groupTargets(targets []Target, forWait bool) []*watchGroup {
 	type key struct {
 		gvr schema.GroupVersionResource
 		ns  string
@@ -53,6 +58,9 @@ func groupTargets(targets []Target) []*watchGroup {
 	groups := map[key]*watchGroup{}
 	var order []key
 	for i, t := range targets {
+		if forWait && t.SkipWait {
+			continue
+		}
 		k := key{gvr: t.Resolved.GVR}
 		if t.Resolved.Namespaced {
 			k.ns = t.Resolved.Ref.Namespace
@@ -99,6 +107,7 @@ func (g *watchGroup) listOptions() metav1.ListOptions {
 func (g *watchGroup) observe(name string, obj *unstructured.Unstructured, ready readiness.Options) []observation {
 	var out []observation
 	for _, idx := range g.byName[name] {
+		ready.StatusSubresource = g.statusSubresource
 		out = append(out, observation{idx: idx, status: readiness.ComputeWith(obj, ready)})
 	}
 	return out
@@ -142,6 +151,7 @@ func (g *watchGroup) unreadable(err error) []observation {
 type groupWatcher struct {
 	clients *dynamicx.Clients
 	ready   readiness.Options
+	crds    *statusSubresources
 	// serverTimeout and watchEnded are for tests: the server ends each
 	// watch after serverTimeout seconds, and watchEnded is told.
 	serverTimeout *int64
@@ -161,6 +171,7 @@ func (w *groupWatcher) run(ctx context.Context, g *watchGroup, out chan<- []obse
 		}
 		delay = min(2*delay, retryMax)
 	}
+	g.statusSubresource = w.crds.lookup(ctx, g.gvr, g.gvk.GroupKind())
 	rv := ""
 	for ctx.Err() == nil {
 		if rv == "" {

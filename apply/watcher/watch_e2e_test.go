@@ -121,7 +121,7 @@ func TestWatchIsReopenedWhenTheServerEndsIt(t *testing.T) {
 			done := make(chan struct{})
 			go func() {
 				defer close(done)
-				w.run(ctx, groupTargets([]Target{tc.target})[0], out)
+				w.run(ctx, groupTargets([]Target{tc.target}, true)[0], out)
 			}()
 			defer func() {
 				cancel()
