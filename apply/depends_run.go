@@ -115,6 +115,9 @@ func (r *run) runDeferred(ctx context.Context, item *Item) Result {
 		}
 	}
 	waited := time.Since(start)
+	if !r.crds.await(ctx, item) {
+		return skip(ErrInterrupted)
+	}
 	if res := r.precheck(ctx, item); res != nil {
 		res.Waited = waited
 		return *res

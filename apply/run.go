@@ -121,15 +121,16 @@ type run struct {
 	mu       sync.Mutex
 	results  map[*Item]*Result
 	progress func(Result)
-	settled  bool // the bundle's CRDs were waited for
+	crds     crdGate
 	pending  deferral
 }
 
 // Run writes a plan stage by stage. Objects of one stage go in parallel;
 // an object whose namespace or CRD (in the same bundle) failed is skipped.
-// After the first stage, CRDs of the bundle are waited for until
-// Established and the RESTMapper is reset, so custom resources of those
-// CRDs apply in the same run.
+// After the first stage, the CRDs the run created or changed are waited
+// for, together, until Established; each custom resource of the bundle is
+// written as soon as its CRD is, nothing else waits for them, and the run
+// ends once every CRD is settled (see crdGate).
 func (a *Applier) Run(ctx context.Context, plan *Plan, opts Options) *ChangeSet {
 	return a.run(ctx, plan, opts, nil)
 }
@@ -145,26 +146,30 @@ func (a *Applier) run(ctx context.Context, plan *Plan, opts Options, set *applys
 			deferred.Go(func() { r.record(item, r.runDeferred(ctx, item)) })
 		}
 	}
-	later := false // objects after the first stage, which may need its CRDs
-	for _, item := range plan.Items {
-		later = later || item.Stage > stageDefinitions
-	}
 	for stage, items := range plan.Stages {
-		if stage == stageDefinitions+1 && later {
-			r.settleCRDs(ctx, plan.Stages[stageDefinitions])
+		if stage == stageAdmission {
+			// Webhooks last: the custom resources still waiting for
+			// their CRD are written before a webhook can refuse them.
+			r.crds.drain()
 		}
 		var batch []*Item
 		for _, item := range items {
-			if !r.pending.deferred[item] {
+			if !r.pending.deferred[item] && !r.crds.deferItem(ctx, r, item) {
 				batch = append(batch, item)
 			}
 		}
 		if len(batch) > 0 {
 			r.runStage(ctx, batch)
 		}
+		if stage == stageDefinitions {
+			// Before the stage is marked done: deferred objects of later
+			// stages see the CRD waits once it is.
+			r.crds.start(ctx, r, plan)
+		}
 		close(r.pending.stageDone[stage])
 	}
 	deferred.Wait()
+	r.crds.drain()
 	cs := &ChangeSet{Duration: time.Since(start), Retries: r.traffic().Retries() - retries}
 	for _, items := range plan.Stages {
 		for _, item := range items {
@@ -261,40 +266,6 @@ func (r *run) record(item *Item, res Result) {
 	if r.progress != nil {
 		r.progress(res)
 	}
-}
-
-// settleCRDs waits until the CRDs this run applied are Established, then
-// resets the RESTMapper and resolves the items whose kinds they define.
-// It runs once; later calls return at once.
-func (r *run) settleCRDs(ctx context.Context, defs []*Item) {
-	if r.settled {
-		return
-	}
-	r.settled = true
-	var crds []*Item
-	r.mu.Lock()
-	for _, item := range defs {
-		res := r.results[item]
-		if item.Resolved.Ref.GroupKind() == crdGK && res != nil && !res.DryRun &&
-			(res.Action == Created || res.Action == Configured) && res.Err == nil {
-			crds = append(crds, item)
-		}
-	}
-	r.mu.Unlock()
-	if len(crds) == 0 {
-		return
-	}
-	for _, item := range crds {
-		ctx, traffic := dynamicx.WithTraffic(ctx, r.traffic())
-		err := r.waitEstablished(ctx, item)
-		r.mu.Lock()
-		r.results[item].Retries += traffic.Retries()
-		if err != nil {
-			r.results[item].Err = err
-		}
-		r.mu.Unlock()
-	}
-	r.a.Clients.Mapper.Reset()
 }
 
 var crdGVR = schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}

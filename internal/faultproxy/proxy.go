@@ -38,6 +38,9 @@ const (
 	// EndWatch forwards a watch and ends it cleanly after its first
 	// event. It only applies to watches.
 	EndWatch Kind = "end-watch"
+	// Hold holds the request until Rule.Release is closed, then forwards
+	// it.
+	Hold Kind = "hold"
 )
 
 // Rule picks requests and says what to do to them.
@@ -46,11 +49,13 @@ type Rule struct {
 	Status     int           // Status: 409, 429, 500, 503, 504...
 	RetryAfter string        // Status: the Retry-After header; "" sends none
 	Latency    time.Duration // Latency
+	Release    chan struct{} // Hold
 	// Methods and Path narrow the requests the rule applies to (HTTP
 	// methods; a pattern for the URL path); empty means all. Watch limits
 	// it to watch requests.
 	Methods []string
 	Path    *regexp.Regexp
+	Query   *regexp.Regexp // on the raw query string
 	Watch   bool
 	// Rate is the share of the rule's requests that are faulted, drawn
 	// from the proxy's seeded RNG; Nth faults the rule's n-th requests
@@ -161,6 +166,7 @@ func (p *Proxy) pick(r *http.Request, watch bool) (int, *Rule) {
 		switch {
 		case len(rule.Methods) > 0 && !slices.Contains(rule.Methods, r.Method),
 			rule.Path != nil && !rule.Path.MatchString(r.URL.Path),
+			rule.Query != nil && !rule.Query.MatchString(r.URL.RawQuery),
 			(rule.Watch || rule.Fault == EndWatch) && !watch,
 			rule.Fault == Drop && watch:
 			continue
@@ -212,6 +218,12 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.forward(w, r, entry, false)
 	case EndWatch:
 		p.forward(w, r, entry, true)
+	case Hold:
+		select {
+		case <-rule.Release:
+		case <-r.Context().Done():
+		}
+		p.forward(w, r, entry, false)
 	}
 }
 

@@ -1,0 +1,127 @@
+package apply
+
+import (
+	"context"
+	"sync"
+
+	"github.com/kapply-dev/kapply/dynamicx"
+)
+
+// crdGate waits for the bundle's CRDs and holds back only what needs
+// them (issues 13 and 19): the custom resources of a CRD of the bundle.
+// Every CRD those need is waited for at once, each within
+// Options.CRDTimeout, so N CRDs take as long as the slowest, not N times
+// as long; a CRD nothing in the bundle needs is not waited for at all (as
+// kubectl), except by --wait, which waits for every object. The other
+// objects go on; a custom resource is written as soon as its CRD is
+// established, and the run ends (or admission webhooks are written) only
+// once every held-back object is done.
+type crdGate struct {
+	started  bool
+	waits    map[*Item]chan struct{} // closed once the CRD is settled
+	deferred sync.WaitGroup
+	sem      chan struct{}
+}
+
+// start begins the waits, once: for each CRD applied by this run that an
+// item of the plan depends on.
+func (g *crdGate) start(ctx context.Context, r *run, plan *Plan) {
+	if g.started {
+		return
+	}
+	g.started = true
+	g.waits = map[*Item]chan struct{}{}
+	g.sem = make(chan struct{}, r.opts.Concurrency)
+	r.mu.Lock()
+	for _, item := range plan.Items {
+		for _, dep := range item.deps {
+			res := r.results[dep]
+			if _, ok := g.waits[dep]; ok || dep.Resolved.Ref.GroupKind() != crdGK || res == nil || res.DryRun ||
+				(res.Action != Created && res.Action != Configured) || res.Err != nil {
+				continue
+			}
+			g.waits[dep] = make(chan struct{})
+		}
+	}
+	r.mu.Unlock()
+	if len(g.waits) == 0 {
+		return
+	}
+	var all sync.WaitGroup
+	for crd, done := range g.waits {
+		all.Go(func() {
+			defer close(done)
+			ctx, traffic := dynamicx.WithTraffic(ctx, r.traffic())
+			err := r.waitEstablished(ctx, crd)
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			r.results[crd].Retries += traffic.Retries()
+			if err != nil {
+				r.results[crd].Err = err
+			}
+		})
+	}
+	// Once every CRD is settled, later lookups (prune, --wait) must see
+	// the kinds they define.
+	g.deferred.Go(func() {
+		all.Wait()
+		r.a.Clients.Mapper.Reset()
+	})
+}
+
+// deferItem holds back an item whose CRD is still being waited for: it is
+// written by a goroutine of its own once the CRD is settled. It returns
+// false when the item can be written now.
+func (g *crdGate) deferItem(ctx context.Context, r *run, item *Item) bool {
+	pending := g.pendingFor(item)
+	if len(pending) == 0 {
+		return false
+	}
+	g.deferred.Go(func() {
+		for _, done := range pending {
+			<-done
+		}
+		if res := r.precheck(ctx, item); res != nil {
+			r.record(item, *res)
+			return
+		}
+		g.sem <- struct{}{}
+		defer func() { <-g.sem }()
+		r.record(item, r.write(ctx, item, &snapshot{}))
+	})
+	return true
+}
+
+// await waits until the CRDs item needs are settled; false when ctx ends
+// first. Objects held back for a dependency (depends-on) call it before
+// they are written.
+func (g *crdGate) await(ctx context.Context, item *Item) bool {
+	for _, done := range g.pendingFor(item) {
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return false
+		}
+	}
+	return true
+}
+
+// pendingFor is the waits of item's CRDs that are not settled yet.
+func (g *crdGate) pendingFor(item *Item) []chan struct{} {
+	var pending []chan struct{}
+	for _, dep := range item.deps {
+		if done, ok := g.waits[dep]; ok {
+			select {
+			case <-done:
+			default:
+				pending = append(pending, done)
+			}
+		}
+	}
+	return pending
+}
+
+// drain waits until every held-back item is written.
+func (g *crdGate) drain() {
+	g.deferred.Wait()
+}

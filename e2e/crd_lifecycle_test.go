@@ -1,0 +1,92 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/kapply-dev/kapply/internal/faultproxy"
+	"github.com/kapply-dev/kapply/internal/testcluster"
+)
+
+func crdOf(group, kind, plural string) string {
+	return strings.NewReplacer("GROUP", group, "KIND", kind, "PLURAL", plural).Replace(crdTemplate)
+}
+
+// The wait for one CRD holds back only its custom resources: while the
+// watch on CRD A is held by the proxy (A is never seen established), the
+// custom resource of CRD B and the ConfigMap are written (issues 13 H and
+// 19). Before, CRDs were waited for one at a time before the next stage.
+func TestCRDWaitGatesOnlyItsCustomResources(t *testing.T) {
+	kc := testcluster.Kubeconfig(t)
+	ns := "crd-gate"
+	dyn := testcluster.Dynamic(t, kc)
+	for _, name := range []string{"widgets.held13a.kapply.dev", "widgets.held13b.kapply.dev"} {
+		t.Cleanup(func() { _ = dyn.Resource(crdsGVR).Delete(context.Background(), name, metav1.DeleteOptions{}) })
+	}
+	in := bundle("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: "+ns+"\n",
+		crdOf("held13a.kapply.dev", "Widget", "widgets"), crdOf("held13b.kapply.dev", "Widget", "widgets"),
+		"apiVersion: held13a.kapply.dev/v1\nkind: Widget\nmetadata:\n  name: wa\n  namespace: "+ns+"\n",
+		"apiVersion: held13b.kapply.dev/v1\nkind: Widget\nmetadata:\n  name: wb\n  namespace: "+ns+"\n",
+		configMap("plain", ns, map[string]string{"k": "v"}))
+	release := make(chan struct{})
+	var once sync.Once
+	releaseHeld := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(releaseHeld)
+	pkc, _ := faultproxy.Start(t, kc, faultproxy.Config{Rules: []faultproxy.Rule{
+		{Fault: faultproxy.Hold, Release: release, Watch: true, Path: regexp.MustCompile(`/customresourcedefinitions$`), Query: regexp.MustCompile(`held13a`), Rate: 1},
+	}})
+	type outcome struct {
+		code           int
+		stdout, stderr string
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		code, stdout, stderr := kapplyIn(t, pkc, in, "apply", "-f", "-", "--crd-timeout", "3m")
+		done <- outcome{code, stdout, stderr}
+	}()
+	widgetsB := schema.GroupVersionResource{Group: "held13b.kapply.dev", Version: "v1", Resource: "widgets"}
+	eventually(t, time.Minute, "with CRD A's wait held, the custom resource of CRD B and the ConfigMap were written", func() bool {
+		_, errB := dyn.Resource(widgetsB).Namespace(ns).Get(context.Background(), "wb", metav1.GetOptions{})
+		return errB == nil && configMapExists(t, kc, ns, "plain")
+	})
+	select {
+	case o := <-done:
+		t.Fatalf("the run ended while CRD A's wait was held: exit %d\n%s%s", o.code, o.stdout, o.stderr)
+	default:
+	}
+	releaseHeld()
+	var o outcome
+	select {
+	case o = <-done:
+	case <-time.After(3 * time.Minute):
+		t.Fatal("the run did not end within 3 minutes of the release")
+	}
+	if o.code != exitOK || !strings.Contains(o.stdout, "widget.held13a.kapply.dev/wa -n crd-gate created") || !strings.Contains(o.stdout, "6 objects: 6 created") {
+		t.Errorf("exit %d\n%s%s", o.code, o.stdout, o.stderr)
+	}
+}
+
+// A bundle of CRDs alone, with --wait: every CRD is waited for
+// (established) before the run ends, with a custom resource or not.
+func TestApplyWaitWaitsForCRDsWithoutCustomResources(t *testing.T) {
+	kc := testcluster.Kubeconfig(t)
+	dyn := testcluster.Dynamic(t, kc)
+	for _, name := range []string{"widgets.only13a.kapply.dev", "widgets.only13b.kapply.dev"} {
+		t.Cleanup(func() { _ = dyn.Resource(crdsGVR).Delete(context.Background(), name, metav1.DeleteOptions{}) })
+	}
+	in := bundle(crdOf("only13a.kapply.dev", "Widget", "widgets"), crdOf("only13b.kapply.dev", "Widget", "widgets"))
+	code, stdout, stderr := kapplyIn(t, kc, in, "apply", "-f", "-", "--wait", "--timeout", "1m")
+	// A CRD is ready once Established.
+	if code != exitOK || !strings.HasSuffix(stdout, "2 objects: 2 ready\n") || strings.Count(stderr, ": ready: Established") != 2 {
+		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+}
