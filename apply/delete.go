@@ -12,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kapply-dev/kapply/apply/applyset"
+	"github.com/kapply-dev/kapply/dynamicx"
 	"github.com/kapply-dev/kapply/manifests"
 )
 
@@ -39,6 +40,9 @@ type DeleteOptions struct {
 	// Progress, when set, is called once per object as soon as its result
 	// is known, from any goroutine (calls are serialised).
 	Progress func(Result)
+	// Waiting, with Wait, is told why an object is still there each time
+	// that changes (finalizers, a CRD's Terminating condition).
+	Waiting func(ref dynamicx.Ref, reason string)
 }
 
 // DefaultDeleteOptions deletes in the background, 32 at a time, and waits
@@ -111,7 +115,7 @@ func (a *Applier) Delete(ctx context.Context, objs []manifests.Object, opts Dele
 	}
 	cs.Duration = time.Since(start)
 	if opts.Wait && opts.DryRun == DryRunNone && len(deleted) > 0 {
-		if err := a.waitGone(ctx, deleted, opts.Timeout); err != nil {
+		if err := a.waitGone(ctx, deleted, opts); err != nil {
 			return cs, err
 		}
 		cs.Duration = time.Since(start)
@@ -133,6 +137,14 @@ func (a *Applier) deleteOne(ctx context.Context, item *Item, opts DeleteOptions)
 	delOpts := metav1.DeleteOptions{PropagationPolicy: &policy}
 	if opts.DryRun == DryRunServer {
 		delOpts.DryRun = []string{metav1.DryRunAll}
+	}
+	if item.Resolved.Ref.GroupKind() == crdGK {
+		note, err := a.prepareCRDDelete(ctx, item)
+		if err != nil {
+			res.Action, res.Err = Failed, err
+			return res
+		}
+		res.Cascade = note
 	}
 	err := item.Resolved.Resource(a.Clients.Dynamic).Delete(ctx, item.Object.GetName(), delOpts)
 	switch {
@@ -156,30 +168,34 @@ func notFound(res Result, opts DeleteOptions, err error) Result {
 }
 
 // waitGone polls, with metadata GETs, until every item is gone or the
-// timeout ends; then it names what is left and its finalizers.
-func (a *Applier) waitGone(ctx context.Context, items []*Item, timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+// timeout ends; then it names what is left and why: its finalizers, and a
+// CRD's Terminating condition (read whole for CRDs).
+func (a *Applier) waitGone(ctx context.Context, items []*Item, opts DeleteOptions) error {
+	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
 	pending := items
+	told := map[*Item]string{}
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
 	for {
 		var still []*Item
 		var why []string
 		for _, item := range pending {
-			k := keyOf(item)
-			m, err := a.Clients.Metadata.Resource(k.gvr).Namespace(k.ns).Get(ctx, item.Object.GetName(), metav1.GetOptions{})
-			if apierrors.IsNotFound(err) {
+			reason, gone := a.stillThere(ctx, item)
+			if gone {
 				continue
 			}
-			still = append(still, item)
-			reason := "deletion in progress"
-			if err != nil {
-				reason = err.Error()
-			} else if len(m.Finalizers) > 0 {
-				reason = "waiting for finalizers " + strings.Join(m.Finalizers, ", ")
+			if ctx.Err() != nil && told[item] != "" {
+				reason = told[item] // the read was cut by the timeout: the last reason stands
 			}
+			still = append(still, item)
 			why = append(why, item.Resolved.Ref.String()+": "+reason)
+			if told[item] != reason && ctx.Err() == nil {
+				told[item] = reason
+				if opts.Waiting != nil {
+					opts.Waiting(item.Resolved.Ref, reason)
+				}
+			}
 		}
 		if len(still) == 0 {
 			return nil
@@ -192,6 +208,39 @@ func (a *Applier) waitGone(ctx context.Context, items []*Item, timeout time.Dura
 		case <-tick.C:
 		}
 	}
+}
+
+// stillThere reads an item being deleted: gone, or why it is still there.
+func (a *Applier) stillThere(ctx context.Context, item *Item) (reason string, gone bool) {
+	k := keyOf(item)
+	name := item.Object.GetName()
+	var finalizers []string
+	terminating := ""
+	if item.Resolved.Ref.GroupKind() == crdGK {
+		crd, err := a.Clients.Dynamic.Resource(k.gvr).Get(ctx, name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			return "", true
+		} else if err != nil {
+			return err.Error(), false
+		}
+		finalizers, terminating = crd.GetFinalizers(), terminatingReason(crd)
+	} else {
+		m, err := a.Clients.Metadata.Resource(k.gvr).Namespace(k.ns).Get(ctx, name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			return "", true
+		} else if err != nil {
+			return err.Error(), false
+		}
+		finalizers = m.Finalizers
+	}
+	reason = "deletion in progress"
+	if len(finalizers) > 0 {
+		reason = "waiting for finalizers " + strings.Join(finalizers, ", ")
+	}
+	if terminating != "" {
+		reason += ": " + terminating
+	}
+	return reason, false
 }
 
 // DeleteApplySet deletes every member of an ApplySet, in reverse apply

@@ -51,6 +51,9 @@ type Result struct {
 	// annotation), and Waited how long it waited for them.
 	DependsOn []dynamicx.Ref
 	Waited    time.Duration
+	// Cascade names what a deletion takes with it: the custom resources
+	// of a deleted CRD.
+	Cascade string
 	// Retries counts the requests for this object that were sent again,
 	// or read back, after a transient failure (see dynamicx.Traffic).
 	Retries int

@@ -54,6 +54,9 @@ func runDelete(c *cli.Context, s streams) error {
 	opts.Timeout = c.Duration("timeout")
 	opts.DryRun = apply.DryRun(c.String("dry-run"))
 	opts.Concurrency = c.Int("concurrency")
+	opts.Waiting = func(ref dynamicx.Ref, reason string) {
+		fmt.Fprintf(s.err, "%s: still present: %s\n", ref, reason)
+	}
 	if err := opts.Validate(); err != nil {
 		return withCode(exitUsage, err)
 	}

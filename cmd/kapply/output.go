@@ -46,6 +46,7 @@ type jsonResult struct {
 	// WaitedSeconds how long it waited for them.
 	DependsOn     []jsonObject `json:"dependsOn,omitempty"`
 	WaitedSeconds float64      `json:"waitedSeconds,omitempty"`
+	Cascade       string       `json:"cascade,omitempty"`
 }
 
 type jsonSummary struct {
@@ -84,6 +85,7 @@ func (p *printer) results(cs *apply.ChangeSet) {
 				Source: jsonSource{Path: r.Source.Path, Doc: r.Source.Doc, Line: r.Source.Line, Item: r.Source.Item},
 				Action: string(r.Action), DryRun: r.DryRun, Note: r.Note, Warnings: r.Warnings, Retries: r.Retries,
 				MigratedFrom: r.MigratedFrom, DependsOn: jsonObjects(r.DependsOn), WaitedSeconds: r.Waited.Seconds(),
+				Cascade: r.Cascade,
 			}
 			if r.Err != nil {
 				jr.Error = r.Err.Error()
@@ -108,6 +110,9 @@ func (p *printer) results(cs *apply.ChangeSet) {
 		}
 		if r.Note != "" {
 			line += fmt.Sprintf(" (%s: the server could not check it)", r.Note)
+		}
+		if r.Cascade != "" {
+			line += " (" + r.Cascade + ")"
 		}
 		if r.Err != nil {
 			line += fmt.Sprintf(": %s: %v", r.Source, r.Err)
