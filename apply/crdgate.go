@@ -9,13 +9,15 @@ import (
 
 // crdGate waits for the bundle's CRDs and holds back only what needs
 // them (issues 13 and 19): the custom resources of a CRD of the bundle.
-// Every CRD those need is waited for at once, each within
-// Options.CRDTimeout, so N CRDs take as long as the slowest, not N times
-// as long; a CRD nothing in the bundle needs is not waited for at all (as
-// kubectl), except by --wait, which waits for every object. The other
-// objects go on; a custom resource is written as soon as its CRD is
-// established, and the run ends (or admission webhooks are written) only
-// once every held-back object is done.
+// Every CRD the run created or changed is waited for at once, from the end
+// of the first stage, each within Options.CRDTimeout, so N CRDs take as
+// long as the slowest, not N times as long. The other objects go on; a
+// custom resource is written as soon as its CRD is established. Admission
+// webhooks are written, and the run ends, only once every held-back object
+// is done and every CRD settled: a run leaves its CRDs established (the
+// next command can use their kinds, and the API server's own status write
+// does not land after the run, which would make a no-op re-apply look
+// changed).
 type crdGate struct {
 	started  bool
 	waits    map[*Item]chan struct{} // closed once the CRD is settled
@@ -23,8 +25,7 @@ type crdGate struct {
 	sem      chan struct{}
 }
 
-// start begins the waits, once: for each CRD applied by this run that an
-// item of the plan depends on.
+// start begins the waits, once: for each CRD this run created or changed.
 func (g *crdGate) start(ctx context.Context, r *run, plan *Plan) {
 	if g.started {
 		return
@@ -33,15 +34,13 @@ func (g *crdGate) start(ctx context.Context, r *run, plan *Plan) {
 	g.waits = map[*Item]chan struct{}{}
 	g.sem = make(chan struct{}, r.opts.Concurrency)
 	r.mu.Lock()
-	for _, item := range plan.Items {
-		for _, dep := range item.deps {
-			res := r.results[dep]
-			if _, ok := g.waits[dep]; ok || dep.Resolved.Ref.GroupKind() != crdGK || res == nil || res.DryRun ||
-				(res.Action != Created && res.Action != Configured) || res.Err != nil {
-				continue
-			}
-			g.waits[dep] = make(chan struct{})
+	for _, item := range plan.Stages[stageDefinitions] {
+		res := r.results[item]
+		if item.Resolved.Ref.GroupKind() != crdGK || res == nil || res.DryRun ||
+			(res.Action != Created && res.Action != Configured) || res.Err != nil {
+			continue
 		}
+		g.waits[item] = make(chan struct{})
 	}
 	r.mu.Unlock()
 	if len(g.waits) == 0 {

@@ -70,7 +70,7 @@ func TestCRDWaitGatesOnlyItsCustomResources(t *testing.T) {
 	case <-time.After(3 * time.Minute):
 		t.Fatal("the run did not end within 3 minutes of the release")
 	}
-	if o.code != exitOK || !strings.Contains(o.stdout, "widget.held13a.kapply.dev/wa -n crd-gate created") || !strings.Contains(o.stdout, "6 objects: 6 created") {
+	if o.code != exitOK || !strings.Contains(o.stdout, "widget.held13a.kapply.dev/wa -n crd-gate created") || !strings.Contains(o.stdout, "widget.held13b.kapply.dev/wb -n crd-gate created") {
 		t.Errorf("exit %d\n%s%s", o.code, o.stdout, o.stderr)
 	}
 }
