@@ -3,18 +3,22 @@ package cluster
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/utils/ptr"
 )
 
@@ -42,9 +46,24 @@ func TestUpDownLeavesNothingRunning(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A t.Fatal below must not leave the cluster running; after the
+	// Down under test this finds nothing left to stop.
+	t.Cleanup(func() {
+		if _, err := os.Stat(dir); err == nil {
+			if err := Down(dir); err != nil {
+				t.Errorf("clean-up: %v", err)
+			}
+		}
+	})
 	t.Logf("minimal cluster up in %s", time.Since(start))
-	if _, err := os.Stat(c.Kubeconfig); err != nil {
+	kc, err := clientcmd.LoadFromFile(c.Kubeconfig)
+	if err != nil {
 		t.Fatalf("no kubeconfig: %v", err)
+	}
+	for name, cl := range kc.Clusters {
+		if _, ok := cl.Extensions[KubeconfigMarker]; !ok {
+			t.Errorf("kubeconfig cluster %q carries no %s extension: kapply's e2e tests would refuse it", name, KubeconfigMarker)
+		}
 	}
 	s, err := LoadState(dir)
 	if err != nil {
@@ -102,6 +121,60 @@ func TestUpReportsComponentFailureAndCleansUp(t *testing.T) {
 	_, err = Up(t.Context(), Options{Dir: filepath.Join(dir, "d"), Binary: filepath.Join(dir, "missing"), Minimal: true, Timeout: time.Minute})
 	if err == nil || !strings.Contains(err.Error(), "make devcluster") {
 		t.Errorf("missing binary: got %v, want an error that says to run make devcluster", err)
+	}
+}
+
+// A component that fails after another one started: Up stops what did
+// start, so no process and no port is left behind.
+func TestUpStopsWhatStartedWhenALaterComponentFails(t *testing.T) {
+	bin := devclusterBin(t)
+	dir := t.TempDir()
+	fake := filepath.Join(dir, "fake-devcluster")
+	// etcd is the real one (exec keeps the pid the script records); the
+	// API server fails at once.
+	script := fmt.Sprintf(`#!/bin/sh
+case "$1" in
+etcd)
+  echo $$ > '%[1]s/etcd.pid'
+  echo "$@" > '%[1]s/etcd.args'
+  exec '%[2]s' "$@" ;;
+*)
+  echo "$1: bind: address already in use" >&2
+  exit 1 ;;
+esac
+`, dir, bin)
+	if err := os.WriteFile(fake, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Up(t.Context(), Options{Dir: filepath.Join(dir, "c"), Binary: fake, Minimal: true, Timeout: time.Minute})
+	if err == nil || !strings.Contains(err.Error(), "kube-apiserver exited during start-up") {
+		t.Fatalf("Up: %v, want the API server's failure", err)
+	}
+	pidText, err := os.ReadFile(filepath.Join(dir, "etcd.pid"))
+	if err != nil {
+		t.Fatalf("etcd never started: %v", err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(pidText)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if (&Component{Name: "etcd", PID: pid}).running() {
+		t.Errorf("etcd (pid %d) still running after Up failed", pid)
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+	}
+	args, err := os.ReadFile(filepath.Join(dir, "etcd.args"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ports := regexp.MustCompile(`127\.0\.0\.1:(\d+)`).FindAllStringSubmatch(string(args), -1)
+	if len(ports) == 0 {
+		t.Fatalf("no port in etcd's arguments %q", args)
+	}
+	for _, m := range ports {
+		p, _ := strconv.Atoi(m[1])
+		if listening(p) {
+			t.Errorf("port %d (etcd) still listening after Up failed", p)
+		}
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
@@ -17,14 +18,17 @@ import (
 // writeKubeconfig writes a kubeconfig with two contexts: AdminContext (the
 // current one, system:masters) and RestrictedContext (a user allowed in
 // RestrictedNamespace only, for RBAC tests). The CA is the API server's own
-// self-signed serving certificate, embedded, so TLS is verified.
+// self-signed serving certificate, embedded, so TLS is verified. The
+// cluster entry carries the KubeconfigMarker extension.
 func writeKubeconfig(path, server, caFile string, creds credentials) error {
 	ca, err := os.ReadFile(caFile)
 	if err != nil {
 		return err
 	}
 	cfg := clientcmdapi.NewConfig()
-	cfg.Clusters["devcluster"] = &clientcmdapi.Cluster{Server: server, CertificateAuthorityData: ca}
+	marker := &runtime.Unknown{Raw: []byte(`{"madeBy":"devcluster up","purpose":"a throwaway local cluster on loopback"}`)}
+	cfg.Clusters["devcluster"] = &clientcmdapi.Cluster{Server: server, CertificateAuthorityData: ca,
+		Extensions: map[string]runtime.Object{KubeconfigMarker: marker}}
 	cfg.AuthInfos["admin"] = &clientcmdapi.AuthInfo{Token: creds.admin}
 	cfg.AuthInfos[RestrictedUser] = &clientcmdapi.AuthInfo{Token: creds.restricted}
 	cfg.Contexts[AdminContext] = &clientcmdapi.Context{Cluster: "devcluster", AuthInfo: "admin", Namespace: "default"}

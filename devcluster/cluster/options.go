@@ -25,6 +25,11 @@ const (
 	RestrictedNamespace = "restricted"
 	// RestrictedUser is the user name of the restricted token.
 	RestrictedUser = "restricted"
+	// KubeconfigMarker names the extension Up writes into the cluster
+	// entry of its kubeconfig. kapply's end-to-end tests refuse to run
+	// against a kubeconfig whose cluster lacks it, so that they never
+	// create namespaces, CRDs and webhooks on a real cluster.
+	KubeconfigMarker = "devcluster.kapply.dev"
 )
 
 // Options configures a cluster started by Up.

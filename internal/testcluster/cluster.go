@@ -10,11 +10,15 @@ import (
 // Kubeconfig returns the kubeconfig of the shared local cluster that
 // `make test` starts with `devcluster run`. Without one the test fails: an
 // e2e test that skips would let `make test` pass without testing anything.
+// So does a kubeconfig that is not a local devcluster's (CheckLocal).
 func Kubeconfig(t testing.TB) string {
 	t.Helper()
 	kc := os.Getenv("KUBECONFIG")
 	if kc == "" {
 		t.Fatal("KUBECONFIG is not set: run the e2e tests with `make test` (devcluster run)")
+	}
+	if err := CheckLocal(kc); err != nil {
+		t.Fatal(err)
 	}
 	return kc
 }
@@ -58,5 +62,9 @@ func New(t testing.TB) string {
 			t.Errorf("devcluster down: %v\n%s", err, out)
 		}
 	})
-	return filepath.Join(dir, "kubeconfig")
+	kc := filepath.Join(dir, "kubeconfig")
+	if err := CheckLocal(kc); err != nil {
+		t.Fatal(err)
+	}
+	return kc
 }
