@@ -6,10 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net"
 	"net/http"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -41,37 +39,11 @@ const (
 	// Hold holds the request until Rule.Release is closed, then forwards
 	// it.
 	Hold Kind = "hold"
+	// Intercept runs Rule.Before, then forwards the request as is: a
+	// test's own write lands between two of the client's requests, as a
+	// concurrent writer's would.
+	Intercept Kind = "intercept"
 )
-
-// Rule picks requests and says what to do to them.
-type Rule struct {
-	Fault      Kind
-	Status     int           // Status: 409, 429, 500, 503, 504...
-	RetryAfter string        // Status: the Retry-After header; "" sends none
-	Latency    time.Duration // Latency
-	Release    chan struct{} // Hold
-	// Methods and Path narrow the requests the rule applies to (HTTP
-	// methods; a pattern for the URL path); empty means all. Watch limits
-	// it to watch requests.
-	Methods []string
-	Path    *regexp.Regexp
-	Query   *regexp.Regexp // on the raw query string
-	Watch   bool
-	// Rate is the share of the rule's requests that are faulted, drawn
-	// from the proxy's seeded RNG; Nth faults the rule's n-th requests
-	// (from 1) as well. Limit caps the faults of the rule (0: no cap).
-	Rate  float64
-	Nth   []int
-	Limit int
-}
-
-// Config configures a fault proxy. For each request the rules are
-// tried in order: each rule that applies counts the request, and the
-// first that fires decides; later rules do not see the request.
-type Config struct {
-	Seed  uint64
-	Rules []Rule
-}
 
 // Request is one request the proxy received.
 type Request struct {
@@ -111,10 +83,7 @@ type Proxy struct {
 	transport *http.Transport
 
 	mu    sync.Mutex
-	rng   *rand.Rand
-	rules []Rule
-	seen  []int // requests each rule applied to
-	fired []int // faults each rule injected
+	sched schedule
 	seq   int
 	log   []Request
 }
@@ -155,37 +124,14 @@ func isWatchRequest(r *http.Request) bool {
 	return w == "true" || w == "1" || strings.Contains(r.URL.Path, "/watch/")
 }
 
-// pick returns the rule that fires for the request, or nil.
-func (p *Proxy) pick(r *http.Request, watch bool) (int, *Rule) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.seq++
-	seq := p.seq
-	for i := range p.rules {
-		rule := &p.rules[i]
-		switch {
-		case len(rule.Methods) > 0 && !slices.Contains(rule.Methods, r.Method),
-			rule.Path != nil && !rule.Path.MatchString(r.URL.Path),
-			rule.Query != nil && !rule.Query.MatchString(r.URL.RawQuery),
-			(rule.Watch || rule.Fault == EndWatch) && !watch,
-			rule.Fault == Drop && watch:
-			continue
-		}
-		p.seen[i]++
-		fire := slices.Contains(rule.Nth, p.seen[i]) || (rule.Rate > 0 && p.rng.Float64() < rule.Rate)
-		if fire && (rule.Limit == 0 || p.fired[i] < rule.Limit) {
-			p.fired[i]++
-			return seq, rule
-		}
-	}
-	return seq, nil
-}
-
 // ServeHTTP logs each request before the client can see its outcome, so
 // that the log is complete as soon as the client is done.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	watch := isWatchRequest(r)
-	seq, rule := p.pick(r, watch)
+	p.mu.Lock()
+	p.seq++
+	seq, rule := p.seq, p.sched.pick(r, watch)
+	p.mu.Unlock()
 	entry := Request{Seq: seq, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Watch: watch}
 	if rule == nil {
 		p.forward(w, r, entry, false)
@@ -222,6 +168,11 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-rule.Release:
 		case <-r.Context().Done():
+		}
+		p.forward(w, r, entry, false)
+	case Intercept:
+		if rule.Before != nil {
+			rule.Before()
 		}
 		p.forward(w, r, entry, false)
 	}

@@ -11,7 +11,6 @@ import (
 	"io"
 	"log"
 	"math/big"
-	mathrand "math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -52,10 +51,7 @@ func Start(t *testing.T, kubeconfig string, cfg Config) (string, *Proxy) {
 			ForceAttemptHTTP2:   true,
 			MaxIdleConnsPerHost: 64,
 		},
-		rng:   mathrand.New(mathrand.NewPCG(cfg.Seed, cfg.Seed)),
-		rules: cfg.Rules,
-		seen:  make([]int, len(cfg.Rules)),
-		fired: make([]int, len(cfg.Rules)),
+		sched: newSchedule(cfg),
 	}
 
 	cert, certPEM := selfSignedLoopbackCert(t)
