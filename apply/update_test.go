@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -16,7 +17,7 @@ import (
 
 // Update mode's retry on 409 is control flow, so a fake client is enough
 // here; everything that involves the API server's behaviour is tested
-// against the local cluster (cmd/kapply e2e tests).
+// against the local cluster (the e2e tests).
 func TestUpdateRetriesConflictsFromAFreshRead(t *testing.T) {
 	gvr := schema.GroupVersionResource{Version: "v1", Resource: "configmaps"}
 	live := &unstructured.Unstructured{Object: map[string]any{
@@ -69,6 +70,19 @@ func TestUpdateRetriesConflictsFromAFreshRead(t *testing.T) {
 			}
 			if gets != tc.wantGets {
 				t.Errorf("%d GETs, want %d (one fresh read per attempt)", gets, tc.wantGets)
+			}
+			// What the client stores: the new data after a success, the
+			// old after a failure.
+			stored, err := dyn.Resource(gvr).Namespace("ns").Get(context.Background(), "cm", metav1.GetOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := "new"
+			if tc.wantFail {
+				want = "old"
+			}
+			if got, _, _ := unstructured.NestedString(stored.Object, "data", "k"); got != want {
+				t.Errorf("stored data k=%q, want %q", got, want)
 			}
 		})
 	}

@@ -10,7 +10,11 @@ import (
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/kapply-dev/kapply/internal/faultproxy"
 	"github.com/kapply-dev/kapply/internal/testcluster"
 )
 
@@ -40,6 +44,7 @@ func TestApplyOutputGolden(t *testing.T) {
 	for _, format := range []string{"text", "json"} {
 		t.Run(format, func(t *testing.T) {
 			ns := "golden-" + format
+			testcluster.Fresh(t, kc, testcluster.NamespacesGVR, ns)
 			in := bundle(
 				"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: "+ns+"\n",
 				configMap("settings", ns, map[string]string{"mode": "demo"}),
@@ -191,10 +196,48 @@ func TestConflictWithAnotherFieldManager(t *testing.T) {
 			t.Errorf("conflict report does not contain %q:\n%s", want, stdout)
 		}
 	}
+	if owner := configMapData(t, kc, ns, "shared")["owner"]; owner != "other" {
+		t.Errorf("a refused apply changed the data: owner=%q", owner)
+	}
 	code, stdout, stderr := kapplyIn(t, kc, in, "apply", "-f", "-", "-n", ns, "--force-conflicts")
 	if code != exitOK || !strings.Contains(stdout, "configmap/shared -n conflicts configured") {
 		t.Fatalf("--force-conflicts: exit %d\n%s\n%s", code, stdout, stderr)
 	}
+	// The cluster holds kapply's value, and the field is kapply's now.
+	if owner := configMapData(t, kc, ns, "shared")["owner"]; owner != "kapply" {
+		t.Errorf("after --force-conflicts the data says owner=%q", owner)
+	}
+	if diff := cmp.Diff([]string{"kapply"}, fieldOwners(t, kc, ns, "shared", `"f:owner"`)); diff != "" {
+		t.Errorf("managers of .data.owner (-want +got):\n%s", diff)
+	}
+}
+
+// configMapData reads a ConfigMap's data from the cluster.
+func configMapData(t *testing.T, kc, ns, name string) map[string]string {
+	t.Helper()
+	cm, err := testcluster.Dynamic(t, kc).Resource(testcluster.ConfigMapsGVR).Namespace(ns).Get(context.Background(), name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _, _ := unstructured.NestedStringMap(cm.Object, "data")
+	return data
+}
+
+// fieldOwners lists the field managers of a ConfigMap whose managed
+// fields hold field (as managedFields spell it, e.g. "f:owner").
+func fieldOwners(t *testing.T, kc, ns, name, field string) []string {
+	t.Helper()
+	cm, err := testcluster.Dynamic(t, kc).Resource(testcluster.ConfigMapsGVR).Namespace(ns).Get(context.Background(), name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var owners []string
+	for _, mf := range cm.GetManagedFields() {
+		if mf.FieldsV1 != nil && strings.Contains(string(mf.FieldsV1.Raw), field) {
+			owners = append(owners, mf.Manager)
+		}
+	}
+	return owners
 }
 
 func TestUpdateModeCreatesThenReplaces(t *testing.T) {
@@ -214,6 +257,44 @@ func TestUpdateModeCreatesThenReplaces(t *testing.T) {
 		if code != exitOK || !strings.Contains(stdout, s.want) {
 			t.Fatalf("exit %d, want %q\n%s\n%s", code, s.want, stdout, stderr)
 		}
+		if got := configMapData(t, kc, ns, "cm")["k"]; got != s.data["k"] {
+			t.Errorf("after %q the cluster holds k=%q, want %q", s.want, got, s.data["k"])
+		}
+	}
+
+	// A real concurrent writer: another client updates the ConfigMap
+	// between kapply's read and its PUT, so the API server refuses the
+	// PUT (409, stale resourceVersion); kapply reads again and writes v3.
+	dyn := testcluster.Dynamic(t, kc)
+	writer := func() {
+		cm, err := dyn.Resource(testcluster.ConfigMapsGVR).Namespace(ns).Get(context.Background(), "cm", metav1.GetOptions{})
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		cm.SetLabels(map[string]string{"written-by": "another-client"})
+		if _, err := dyn.Resource(testcluster.ConfigMapsGVR).Namespace(ns).Update(context.Background(), cm, metav1.UpdateOptions{}); err != nil {
+			t.Errorf("the concurrent write: %v", err)
+		}
+	}
+	pkc, proxy := faultproxy.Start(t, kc, faultproxy.Config{Rules: []faultproxy.Rule{
+		{Fault: faultproxy.Intercept, Methods: []string{"PUT"}, Path: regexp.MustCompile(`/configmaps/cm$`), Nth: []int{1}, Before: writer},
+	}})
+	code, stdout, stderr := kapplyIn(t, pkc, configMap("cm", "", map[string]string{"k": "v3"}), "apply", "--mode", "update", "-f", "-", "-n", ns)
+	if code != exitOK || !strings.Contains(stdout, "configmap/cm -n update-mode configured") {
+		t.Fatalf("with a concurrent writer: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	var puts []int
+	for _, l := range proxy.Requests() {
+		if l.Method == "PUT" {
+			puts = append(puts, l.UpstreamStatus)
+		}
+	}
+	if diff := cmp.Diff([]int{409, 200}, puts); diff != "" {
+		t.Errorf("the API server's answers to kapply's PUTs (-want +got):\n%s", diff)
+	}
+	if got := configMapData(t, kc, ns, "cm")["k"]; got != "v3" {
+		t.Errorf("after the conflict the cluster holds k=%q, want v3", got)
 	}
 }
 
@@ -262,6 +343,9 @@ func TestReapplyDuringRolloutIsUnchanged(t *testing.T) {
 	if code, _, stderr := kapplyIn(t, kc, in, "apply", "-f", "-", "-n", ns); code != exitOK {
 		t.Fatal(stderr)
 	}
+	// What the cluster holds besides the controllers' status writes.
+	waitDeploymentsSettled(t, kc, ns)
+	before := objectState(t, kc, ns, testcluster.DeploymentsGVR)
 	// Re-apply while the rollouts are in progress. One replica each: the
 	// shared cluster's kwok node takes 110 pods, and other tests need some.
 	for run := range 5 {
@@ -270,9 +354,26 @@ func TestReapplyDuringRolloutIsUnchanged(t *testing.T) {
 			t.Fatalf("re-apply %d: exit %d\n%s\n%s", run, code, stdout, stderr)
 		}
 	}
+	// Nothing but status moved: no Deployment was rewritten.
+	if diff := cmp.Diff(before, objectState(t, kc, ns, testcluster.DeploymentsGVR)); diff != "" {
+		t.Errorf("re-applies reported unchanged changed Deployments (-before +after):\n%s", diff)
+	}
 	changed := strings.Replace(in, "replicas: 1", "replicas: 2", 1)
 	code, stdout, _ := kapplyIn(t, kc, changed, "apply", "-f", "-", "-n", ns)
 	if code != exitOK || !strings.Contains(stdout, "deployment.apps/d0 -n reapply-rollout configured") || !strings.Contains(stdout, "1 configured, 29 unchanged") {
 		t.Errorf("a replica change: exit %d\n%s", code, stdout)
+	}
+	// Only d0 changed on the cluster, and it has two replicas.
+	after := objectState(t, kc, ns, testcluster.DeploymentsGVR)
+	for key, obj := range after {
+		replicas, _, _ := unstructured.NestedInt64(obj, "spec", "replicas")
+		gen, _, _ := unstructured.NestedInt64(obj, "metadata", "generation")
+		want := int64(1)
+		if key == "deployments/d0" {
+			want = 2
+		}
+		if replicas != want || gen != want {
+			t.Errorf("%s: replicas %d, generation %d; want %d and %d", key, replicas, gen, want, want)
+		}
 	}
 }

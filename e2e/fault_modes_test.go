@@ -158,6 +158,8 @@ spec:
 func TestBundleCRDSurvivesBrokenWatches(t *testing.T) {
 	kc := testcluster.Kubeconfig(t)
 	ns := "faults-crd"
+	testcluster.Fresh(t, kc, testcluster.CRDsGVR, "widgets.faults.kapply.dev")
+	testcluster.Fresh(t, kc, testcluster.NamespacesGVR, ns)
 	docs := []string{"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: " + ns + "\n", widgetCRD}
 	for i := 0; i < 3; i++ {
 		docs = append(docs, fmt.Sprintf("apiVersion: faults.kapply.dev/v1\nkind: Widget\nmetadata:\n  name: w-%d\n  namespace: %s\nspec:\n  size: %d\n", i, ns, i))

@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"flag"
 	"os"
@@ -49,11 +50,17 @@ func kapplyProc(t *testing.T, kubeconfig, cacheDir, stdin string, args ...string
 // runKapply runs the kapply binary with exactly args.
 func runKapply(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	cmd := exec.Command(testcluster.KapplyBin(t), args...)
+	ctx, cancel := context.WithTimeout(context.Background(), runBound)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, testcluster.KapplyBin(t), args...)
 	var out, errOut bytes.Buffer
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader(stdin), &out, &errOut
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("kapply %s did not finish within %s\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), runBound, &out, &errOut)
+	}
 	var ee *exec.ExitError
-	if err := cmd.Run(); err != nil && !errors.As(err, &ee) {
+	if err != nil && !errors.As(err, &ee) {
 		t.Fatal(err)
 	}
 	return cmd.ProcessState.ExitCode(), out.String(), errOut.String()

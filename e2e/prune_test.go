@@ -4,23 +4,25 @@ package e2e
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
-	"github.com/kapply-dev/kapply/apply"
 	"github.com/kapply-dev/kapply/apply/applyset"
-	"github.com/kapply-dev/kapply/dynamicx"
+	"github.com/kapply-dev/kapply/internal/faultproxy"
 	"github.com/kapply-dev/kapply/internal/testcluster"
-	"github.com/kapply-dev/kapply/manifests"
 )
 
 func memberDeployment(name string) string {
@@ -84,6 +86,9 @@ func TestPruneRemovesExactlyWhatLeftTheInput(t *testing.T) {
 	if code, stdout, stderr := kapplyIn(t, kc, pruneV1, args...); code != exitOK {
 		t.Fatalf("v1: exit %d\n%s\n%s", code, stdout, stderr)
 	}
+	waitDeploymentsSettled(t, kc, ns)
+	touched := []schema.GroupVersionResource{testcluster.ConfigMapsGVR, testcluster.DeploymentsGVR, testcluster.SecretsGVR}
+	objectsBefore := objectState(t, kc, ns, touched...)
 	before := liveState(t, kc, ns)
 
 	// diff sees the members' label (no difference for v1) and lists what
@@ -99,6 +104,9 @@ func TestPruneRemovesExactlyWhatLeftTheInput(t *testing.T) {
 	}
 	if diff := cmp.Diff(before, liveState(t, kc, ns)); diff != "" {
 		t.Errorf("diff changed the cluster (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(objectsBefore, objectState(t, kc, ns, touched...)); diff != "" {
+		t.Errorf("diff changed objects (-want +got):\n%s", diff)
 	}
 
 	code, stdout, stderr = kapplyIn(t, kc, pruneV2, args...)
@@ -121,6 +129,13 @@ func TestPruneRemovesExactlyWhatLeftTheInput(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"configmap/bystander", "configmap/c1", "deployment/a", "deployment/bystander"}, keys(after)); diff != "" {
 		t.Errorf("objects left (-want +got):\n%s", diff)
+	}
+	// Whole objects, not only generations: besides the two pruned, nothing
+	// was written, the members, the bystanders and the parent included.
+	delete(objectsBefore, "deployments/b")
+	delete(objectsBefore, "configmaps/c2")
+	if diff := cmp.Diff(objectsBefore, objectState(t, kc, ns, touched...)); diff != "" {
+		t.Errorf("objects besides the two pruned changed (-want +got):\n%s", diff)
 	}
 	parent, err := testcluster.Dynamic(t, kc).Resource(schema.GroupVersionResource{Version: "v1", Resource: "secrets"}).Namespace(ns).Get(context.Background(), "app", metav1.GetOptions{})
 	if err != nil {
@@ -190,14 +205,30 @@ func TestObjectOfAnotherApplySetIsNotAdopted(t *testing.T) {
 	if code != exitFailed || !strings.Contains(stdout, "object belongs to another ApplySet: it is labelled applyset.kubernetes.io/part-of="+firstID) || !strings.Contains(stdout, "--overwrite-ownership") {
 		t.Fatalf("exit %d\n%s", code, stdout)
 	}
+	partOf := func() string {
+		t.Helper()
+		cm, err := testcluster.Dynamic(t, kc).Resource(testcluster.ConfigMapsGVR).Namespace(ns).Get(context.Background(), "owned", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cm.GetLabels()["applyset.kubernetes.io/part-of"]
+	}
+	if got := partOf(); got != firstID {
+		t.Errorf("after the refused apply the object is labelled part-of=%q, want the first set's %q", got, firstID)
+	}
 	code, stdout, stderr := kapplyIn(t, kc, in, "apply", "-f", "-", "-n", ns, "--applyset", "second", "--overwrite-ownership")
 	if code != exitOK || !strings.Contains(stdout, "configmap/owned -n prune-ownership configured") {
 		t.Fatalf("--overwrite-ownership: exit %d\n%s\n%s", code, stdout, stderr)
 	}
+	if got, want := partOf(), applyset.ID("second", ns, "Secret", ""); got != want {
+		t.Errorf("after --overwrite-ownership the object is labelled part-of=%q, want the second set's %q", got, want)
+	}
 }
 
 // An interrupted run leaves the parent with the superset of old and new
-// members, so the next full run still prunes everything that left.
+// members, so the next full run still prunes everything that left: here
+// a Secret, of a kind the set did not hold before, that only the
+// interrupted run wrote.
 func TestInterruptedRunThenFullRunPrunesCorrectly(t *testing.T) {
 	kc := testcluster.Kubeconfig(t)
 	ns := "prune-interrupted"
@@ -206,35 +237,34 @@ func TestInterruptedRunThenFullRunPrunesCorrectly(t *testing.T) {
 	if code, _, stderr := kapplyIn(t, kc, pruneV1, args...); code != exitOK {
 		t.Fatal(stderr)
 	}
-	// v2 brings a new kind (a Secret); the run is cancelled as soon as
-	// the first object is written, after the parent was updated.
-	v2 := bundle(pruneV2, "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData: {k: v}\n")
-	cfg, err := dynamicx.LoadConfig(dynamicx.ConfigOptions{Kubeconfig: kc, Namespace: ns, QPS: -1})
-	if err != nil {
+	// v2 brings Secret s and Deployment c. The parent is written first,
+	// with the superset; s goes with the ConfigMaps, before the
+	// workloads; c's apply is held in the proxy until the run is
+	// interrupted, so it never reaches the server and the run cannot end
+	// on its own.
+	secret := "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData: {k: v}\n"
+	v2 := bundle(secret, pruneV2, memberDeployment("c"))
+	pkc, proxy := faultproxy.Start(t, kc, faultproxy.Config{Rules: []faultproxy.Rule{
+		{Fault: faultproxy.Latency, Latency: 10 * time.Minute, Methods: []string{"PATCH"}, Path: regexp.MustCompile(`/deployments/c$`)},
+	}})
+	p := startKapply(t, v2, &lockedBuffer{}, append(args, "--kubeconfig", pkc, "--cache-dir", filepath.Join(t.TempDir(), "cache"))...)
+	secrets := testcluster.Dynamic(t, kc).Resource(testcluster.SecretsGVR).Namespace(ns)
+	p.until(t, 2*time.Minute, "secret/s on the cluster", func() bool {
+		_, err := secrets.Get(context.Background(), "s", metav1.GetOptions{})
+		return err == nil
+	})
+	if err := p.cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
-	clients, err := dynamicx.NewClients(cfg, dynamicx.DiscoveryOptions{})
-	if err != nil {
-		t.Fatal(err)
+	if code := p.wait(t, time.Minute, "after SIGINT"); code != exitInterrupted {
+		t.Fatalf("interrupted run: exit %d, want %d\nstderr:\n%s", code, exitInterrupted, p.stderr)
 	}
-	objs, err := manifests.Decode("v2.yaml", []byte(v2))
-	if err != nil {
-		t.Fatal(err)
+	for _, w := range proxy.Writes() {
+		if strings.HasSuffix(w.Path, "/deployments/c") && w.UpstreamStatus != 0 {
+			t.Errorf("deployment c reached the server (%d): the run was not interrupted where the test meant", w.UpstreamStatus)
+		}
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	opts := apply.DefaultOptions()
-	opts.Concurrency = 1
-	opts.ApplySet = &applyset.Options{Parent: "app", Tooling: "kapply/test", Prune: true}
-	opts.Progress = func(apply.Result) { cancel() }
-	cs, err := (&apply.Applier{Clients: clients}).Apply(ctx, objs, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !errors.Is(cs.PruneErr, apply.ErrPruneRefused) || cs.Count(apply.Skipped) == 0 {
-		t.Fatalf("interrupted run: prune error %v, %d skipped", cs.PruneErr, cs.Count(apply.Skipped))
-	}
-	parent, err := clients.Dynamic.Resource(schema.GroupVersionResource{Version: "v1", Resource: "secrets"}).Namespace(ns).Get(context.Background(), "app", metav1.GetOptions{})
+	parent, err := secrets.Get(context.Background(), "app", metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,19 +272,36 @@ func TestInterruptedRunThenFullRunPrunesCorrectly(t *testing.T) {
 		t.Errorf("after the interrupted run the parent records %q, want the superset", got)
 	}
 	if diff := cmp.Diff([]string{"configmap/c1", "configmap/c2", "deployment/a", "deployment/b"}, keys(liveState(t, kc, ns))); diff != "" {
-		t.Errorf("the interrupted run pruned (-want +got):\n%s", diff)
+		t.Errorf("the interrupted run pruned or created (-want +got):\n%s", diff)
 	}
 
-	// The full run of v1 prunes the Secret (if the interrupted run made
-	// it) as well as nothing else; then v2 minus the Secret prunes b, c2.
+	// The full run of v1 prunes exactly s, the member only the parent's
+	// superset knew of.
+	code, stdout, stderr := kapplyIn(t, kc, pruneV1, args...)
+	if code != exitOK {
+		t.Fatalf("full run of v1: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	var pruned []string
+	for _, line := range strings.Split(stdout, "\n") {
+		if strings.HasSuffix(line, " pruned") && !strings.Contains(line, " objects: ") {
+			pruned = append(pruned, line)
+		}
+	}
+	if diff := cmp.Diff([]string{"secret/s -n " + ns + " pruned"}, pruned); diff != "" {
+		t.Errorf("full run of v1 pruned (-want +got):\n%s\n%s", diff, stdout)
+	}
+	if _, err := secrets.Get(context.Background(), "s", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("secret s, written by the interrupted run and then removed from the input: %v, want not found", err)
+	}
+	if diff := cmp.Diff([]string{"configmap/c1", "configmap/c2", "deployment/a", "deployment/b"}, keys(liveState(t, kc, ns))); diff != "" {
+		t.Errorf("after the full run of v1 (-want +got):\n%s", diff)
+	}
+	// Then v2 without the Secret prunes b and c2.
 	if code, stdout, stderr := kapplyIn(t, kc, pruneV2, args...); code != exitOK {
-		t.Fatalf("full run: exit %d\n%s\n%s", code, stdout, stderr)
+		t.Fatalf("full run of v2: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	if diff := cmp.Diff([]string{"configmap/c1", "deployment/a"}, keys(liveState(t, kc, ns))); diff != "" {
-		t.Errorf("after the full run (-want +got):\n%s", diff)
-	}
-	if _, err := clients.Dynamic.Resource(schema.GroupVersionResource{Version: "v1", Resource: "secrets"}).Namespace(ns).Get(context.Background(), "s", metav1.GetOptions{}); err == nil {
-		t.Error("secret s, written by the interrupted run and then removed from the input, was not pruned")
+		t.Errorf("after the full run of v2 (-want +got):\n%s", diff)
 	}
 }
 
@@ -308,6 +355,7 @@ func TestKubectlApplySetInterop(t *testing.T) {
 func TestDeleteWaitsForANamespaceFullOfObjects(t *testing.T) {
 	kc := testcluster.Kubeconfig(t)
 	ns := "delete-full"
+	testcluster.Fresh(t, kc, testcluster.NamespacesGVR, ns)
 	in := bundle("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: "+ns+"\n",
 		configMap("c1", ns, map[string]string{"k": "v"}), configMap("c2", ns, map[string]string{"k": "v"}),
 		strings.Replace(memberDeployment("a"), "metadata:\n", "metadata:\n  namespace: "+ns+"\n", 1))
@@ -343,5 +391,8 @@ func TestDeleteApplySetDeletesMembersAndParent(t *testing.T) {
 	}
 	if left := keys(liveState(t, kc, ns)); len(left) != 0 {
 		t.Errorf("left: %v", left)
+	}
+	if _, err := testcluster.Dynamic(t, kc).Resource(testcluster.SecretsGVR).Namespace(ns).Get(context.Background(), "gone", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("the parent secret/gone after delete --applyset: %v, want not found", err)
 	}
 }

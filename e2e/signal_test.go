@@ -3,12 +3,10 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
+	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -22,13 +20,10 @@ import (
 
 // startInterruptible starts the kapply binary on a bundle of n ConfigMaps,
 // one at a time so that the run is still going when the test signals it,
-// and returns once the first of them is on the cluster.
-func startInterruptible(t *testing.T, kc, ns string, n int, extra ...string) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer) {
+// with -o json to stdout, and returns once the first of them is on the
+// cluster.
+func startInterruptible(t *testing.T, kc, ns string, n int, stdout io.Writer, extra ...string) *proc {
 	t.Helper()
-	bin := os.Getenv("KAPPLY_BIN")
-	if bin == "" {
-		t.Fatal("KAPPLY_BIN is not set: run the e2e tests with `make test`")
-	}
 	var docs []string
 	for i := range n {
 		docs = append(docs, configMap(fmt.Sprintf("cm-%03d", i), "", map[string]string{"i": fmt.Sprint(i)}))
@@ -38,38 +33,24 @@ func startInterruptible(t *testing.T, kc, ns string, n int, extra ...string) (*e
 		t.Fatal(err)
 	}
 	args := append([]string{"apply", "-f", path, "-n", ns, "--concurrency", "1", "-o", "json", "--kubeconfig", kc, "--cache-dir", filepath.Join(t.TempDir(), "cache")}, extra...)
-	cmd := exec.Command(bin, args...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	p := startKapply(t, "", stdout, args...)
 	dyn := testcluster.Dynamic(t, kc)
-	for {
+	p.until(t, 2*time.Minute, "ConfigMap of the bundle on the cluster", func() bool {
 		list, err := dyn.Resource(testcluster.ConfigMapsGVR).Namespace(ns).List(context.Background(), metav1.ListOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, cm := range list.Items {
 			if strings.HasPrefix(cm.GetName(), "cm-") {
-				return cmd, &stdout, &stderr
+				return true
 			}
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return false
+	})
+	return p
 }
 
-func exitCode(t *testing.T, err error) int {
-	t.Helper()
-	var ee *exec.ExitError
-	if err == nil {
-		return 0
-	}
-	if !errors.As(err, &ee) {
-		t.Fatal(err)
-	}
-	return ee.ExitCode()
-}
+const stoppingMessage = "stopping after the requests in flight"
 
 func TestSIGINTStopsTheRunAndReportsExactly(t *testing.T) {
 	kc := testcluster.Kubeconfig(t)
@@ -82,15 +63,16 @@ func TestSIGINTStopsTheRunAndReportsExactly(t *testing.T) {
 		t.Fatal(stderr)
 	}
 
-	cmd, stdout, stderr := startInterruptible(t, kc, ns, 400, set...)
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+	stdout := &lockedBuffer{}
+	p := startInterruptible(t, kc, ns, 400, stdout, set...)
+	if err := p.cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
-	if code := exitCode(t, cmd.Wait()); code != exitInterrupted {
-		t.Fatalf("exit %d, want %d\nstderr:\n%s", code, exitInterrupted, stderr)
+	if code := p.wait(t, time.Minute, "after SIGINT"); code != exitInterrupted {
+		t.Fatalf("exit %d, want %d\nstderr:\n%s", code, exitInterrupted, p.stderr)
 	}
-	if !strings.Contains(stderr.String(), "interrupt: stopping after the requests in flight") {
-		t.Errorf("stderr does not say it is stopping:\n%s", stderr)
+	if !strings.Contains(p.stderr.String(), "interrupt: "+stoppingMessage) {
+		t.Errorf("stderr does not say it is stopping:\n%s", p.stderr)
 	}
 	results, sum := parseJSONResults(t, stdout.String())
 	if len(results) != 400 || sum.Total != 400 {
@@ -126,17 +108,67 @@ func TestSIGINTStopsTheRunAndReportsExactly(t *testing.T) {
 	}
 }
 
+// The first signal's path ends by printing every result and the summary.
+// Here stdout is a pipe the test does not read, and the results of 1,000
+// objects are more than a pipe holds (64 KiB), so that path cannot end:
+// the run is still draining. With one signal, kapply finishes only once
+// the test reads its stdout, summary included; a second signal ends it at
+// once, with no summary.
 func TestSecondSignalExitsAtOnce(t *testing.T) {
 	kc := testcluster.Kubeconfig(t)
-	ns := "interrupt-twice"
-	testcluster.CreateNamespace(t, kc, ns)
-	cmd, _, stderr := startInterruptible(t, kc, ns, 400)
-	for range 2 {
-		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if code := exitCode(t, cmd.Wait()); code != exitInterrupted {
-		t.Fatalf("exit %d, want %d\nstderr:\n%s", code, exitInterrupted, stderr)
+	for _, signals := range []int{1, 2} {
+		t.Run(fmt.Sprintf("%d signals", signals), func(t *testing.T) {
+			ns := fmt.Sprintf("interrupt-%d", signals)
+			testcluster.CreateNamespace(t, kc, ns)
+			r, w, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			p := startInterruptible(t, kc, ns, 1000, w)
+			w.Close() // the child holds its own copy
+			if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+			p.until(t, time.Minute, "stopping message after the first signal", func() bool {
+				return strings.Contains(p.stderr.String(), stoppingMessage)
+			})
+			if signals == 2 {
+				if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+					t.Fatal(err)
+				}
+				if code := p.wait(t, time.Minute, "after the second signal, with its stdout unread"); code != exitInterrupted {
+					t.Fatalf("exit %d, want %d\nstderr:\n%s", code, exitInterrupted, p.stderr)
+				}
+			} else if p.exited() {
+				t.Fatalf("kapply exited (%v) with its stdout unread: the test's premise (a full pipe blocks the summary) does not hold", p.err)
+			}
+			read := make(chan []byte, 1)
+			go func() {
+				out, _ := io.ReadAll(r) // until kapply exits and its end closes
+				read <- out
+			}()
+			code := p.wait(t, time.Minute, "once its stdout was read")
+			var out []byte
+			select {
+			case out = <-read:
+			case <-time.After(time.Minute):
+				t.Fatal("kapply's stdout did not close within a minute of its exit")
+			}
+			summary := strings.Contains(string(out), `"schema":"`+SummarySchema+`"`)
+			switch signals {
+			case 1:
+				if code != exitInterrupted || !summary {
+					t.Errorf("one signal: exit %d, summary printed %v; want %d and the summary (the path the second signal cuts short)\nstderr:\n%s", code, summary, exitInterrupted, p.stderr)
+				}
+				if len(out) <= 64<<10 {
+					t.Errorf("one signal: %d bytes of results, not more than a pipe holds: the two-signal run proves nothing", len(out))
+				}
+			case 2:
+				if summary {
+					t.Errorf("two signals: the summary was printed, so kapply finished the first signal's path instead of exiting at once")
+				}
+			}
+		})
 	}
 }
