@@ -58,27 +58,22 @@ unit:
 devcluster-test: devcluster
 	cd devcluster && DEVCLUSTER_BIN=$(BIN)/devcluster $(GO) test -count=1 -timeout 10m ./cluster/
 
-# The demo: a local cluster with two kwok nodes; a Deployment + Service +
-# Ingress bundle and a real-world bundle (Contour: CRDs and their custom
-# resources in one file) applied, then applied again to show "unchanged".
-# The cluster keeps running for you to look at; `make demo-down` stops it.
+# The demo (testdata/demo/demo.sh): a local cluster with two kwok nodes;
+# a web app (Deployment, Service, Ingress, Secret) and Contour (CRDs and
+# their custom resources in one file) applied as one ApplySet with --wait,
+# then a change shown by diff (the Secret masked) and applied, then a file
+# removed and its object pruned, then the app's status. The cluster keeps
+# running for you to look at; `make demo-down` stops it.
 demo: build devcluster
 	@if [ -f $(DEMO_DIR)/state.json ]; then $(BIN)/devcluster down --dir $(DEMO_DIR) >/dev/null 2>&1 || true; fi
 	$(BIN)/devcluster up --dir $(DEMO_DIR) --nodes 2
-	@echo
-	$(BIN)/kapply version --kubeconfig $(DEMO_DIR)/kubeconfig
-	@echo
-	$(BIN)/kapply apply --kubeconfig $(DEMO_DIR)/kubeconfig -f testdata/demo/ -f testdata/corpus/04-crds-and-crs/contour-gateway.yaml
-	@echo
-	@echo "# the same again: nothing changes"
-	$(BIN)/kapply apply --kubeconfig $(DEMO_DIR)/kubeconfig -f testdata/demo/ -f testdata/corpus/04-crds-and-crs/contour-gateway.yaml | tail -n 1
-	@echo
-	@sleep 2
-	$(BIN)/devcluster kubectl --kubeconfig $(DEMO_DIR)/kubeconfig get nodes,deploy,pods,svc,ingress -n kapply-demo -o wide
+	@testdata/demo/demo.sh $(BIN) $(DEMO_DIR)/kubeconfig
 	@echo
 	@echo "The cluster keeps running. Look around with:"
 	@echo "  export KUBECONFIG=$(DEMO_DIR)/kubeconfig PATH=$(BIN):\$$PATH"
-	@echo "  devcluster kubectl get all -A"
+	@echo "  kapply status -f testdata/demo/app/web.yaml"
+	@echo "  devcluster kubectl get all,ingress,secret -n kapply-demo"
+	@echo "  devcluster kubectl get gateways,gatewayclasses -A"
 	@echo "Stop it with: make demo-down"
 
 demo-down:
