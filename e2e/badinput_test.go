@@ -86,11 +86,11 @@ func TestBadInputWritesNothing(t *testing.T) {
 		{name: "a stray argument after -f", input: func(t *testing.T, dir string) ([]string, string) {
 			good := write(t, dir, "good.yaml", valid)
 			return []string{"-f", good, filepath.Join(dir, "stray.yaml")}, filepath.Join(dir, "stray.yaml")
-		}, want: `^error: unexpected argument "FILE": name input files with -f\n$`},
+		}, want: `^error: unexpected arguments "FILE" "-n" "bad-input" .*: kapply apply reads manifests only through -f; .*; flags after the first unexpected argument are not read either, so nothing was done\n$`},
 		{name: "a stray argument before -f", input: func(t *testing.T, dir string) ([]string, string) {
 			good := write(t, dir, "good.yaml", valid)
 			return []string{"stray", "-f", good}, good
-		}, want: `^error: unexpected argument "stray": name input files with -f\n$`},
+		}, want: `^error: unexpected arguments "stray" "-f" "FILE" "-n" "bad-input" .*: kapply apply reads manifests only through -f; `},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -43,9 +43,6 @@ func runDelete(c *cli.Context, s streams) error {
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
-	if err := noArguments(c); err != nil {
-		return err
-	}
 	files, setName := len(c.StringSlice("filename")) > 0 || c.String("kustomize") != "", c.String("applyset")
 	if files == (setName != "") {
 		return withCode(exitUsage, errors.New("give either -f or -k (the objects to delete) or --applyset (a whole set)"))

@@ -13,9 +13,6 @@ import (
 // kustomization of -k (within --max-input-bytes, for the commands that have
 // it). An error carries exit code 2: nothing has been sent yet.
 func readInput(c *cli.Context, s streams) ([]manifests.Object, error) {
-	if err := noArguments(c); err != nil {
-		return nil, err
-	}
 	opts := manifests.DefaultReadOptions()
 	opts.Paths = c.StringSlice("filename")
 	opts.Kustomize = c.String("kustomize")
@@ -36,14 +33,4 @@ func connectCluster(c *cli.Context, s streams) (*dynamicx.Clients, error) {
 	opts.Warn = func(text string) { fmt.Fprintf(s.err, "warning: %s\n", text) }
 	clients, err := connect(opts, c.String("cache-dir"), s)
 	return clients, withCode(exitUsage, err)
-}
-
-// noArguments refuses positional arguments: input is named with -f only,
-// and a stray word (a file meant for -f, a typo) must not leave a run that
-// applies the rest and ignores it.
-func noArguments(c *cli.Context) error {
-	if c.Args().Present() {
-		return withCode(exitUsage, fmt.Errorf("unexpected argument %q: name input files with -f", c.Args().First()))
-	}
-	return nil
 }

@@ -29,7 +29,6 @@ func TestExitCodesAndUsage(t *testing.T) {
 		{name: "client version", args: []string{"version", "--client"}, wantCode: exitOK, wantStdout: "Client Version: "},
 		{name: "unknown flag is a usage error", args: []string{"version", "--no-such-flag"}, wantCode: exitUsage, wantStderr: "flag provided but not defined: -no-such-flag"},
 		{name: "bad output format", args: []string{"version", "--client", "-o", "yaml"}, wantCode: exitUsage, wantStderr: `error: --output must be text or json, got "yaml"`},
-		{name: "a stray argument is a usage error", args: []string{"apply", "-f", "testdata/no-such-file.yaml", "stray.yaml"}, wantCode: exitUsage, wantStderr: `error: unexpected argument "stray.yaml": name input files with -f`},
 		{name: "unreachable cluster is a warning", args: []string{"version", "--kubeconfig", "testdata/no-such-kubeconfig"}, wantCode: exitOK, wantStderr: "warning: no server version: load kubeconfig:"},
 	}
 	for _, tc := range tests {
