@@ -31,7 +31,8 @@ const (
 	// the client never hears how. Watches are never dropped (their
 	// response does not end).
 	Drop Kind = "drop"
-	// Latency waits Rule.Latency, then forwards.
+	// Latency waits Rule.Latency, then forwards; a request its client
+	// gives up on meanwhile is not forwarded.
 	Latency Kind = "latency"
 	// EndWatch forwards a watch and ends it cleanly after its first
 	// event. It only applies to watches.
@@ -160,6 +161,11 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-time.After(rule.Latency):
 		case <-r.Context().Done():
+			// The client gave up while the request was held: it is not
+			// forwarded (a cancelled context does not stop a transport
+			// that has a connection ready from sending it).
+			p.record(entry)
+			return
 		}
 		p.forward(w, r, entry, false)
 	case EndWatch:
