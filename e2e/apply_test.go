@@ -233,7 +233,7 @@ func fieldOwners(t *testing.T, kc, ns, name, field string) []string {
 	}
 	var owners []string
 	for _, mf := range cm.GetManagedFields() {
-		if mf.FieldsV1 != nil && strings.Contains(string(mf.FieldsV1.Raw), field) {
+		if mf.FieldsV1 != nil && strings.Contains(mf.FieldsV1.GetRawString(), field) {
 			owners = append(owners, mf.Manager)
 		}
 	}
