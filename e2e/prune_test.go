@@ -245,7 +245,7 @@ func TestInterruptedRunThenFullRunPrunesCorrectly(t *testing.T) {
 	secret := "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData: {k: v}\n"
 	v2 := bundle(secret, pruneV2, memberDeployment("c"))
 	pkc, proxy := faultproxy.Start(t, kc, faultproxy.Config{Rules: []faultproxy.Rule{
-		{Fault: faultproxy.Latency, Latency: 10 * time.Minute, Methods: []string{"PATCH"}, Path: regexp.MustCompile(`/deployments/c$`)},
+		{Fault: faultproxy.Latency, Latency: 10 * time.Minute, Methods: []string{"PATCH"}, Path: regexp.MustCompile(`/deployments/c$`), Rate: 1},
 	}})
 	p := startKapply(t, v2, &lockedBuffer{}, append(args, "--kubeconfig", pkc, "--cache-dir", filepath.Join(t.TempDir(), "cache"))...)
 	secrets := testcluster.Dynamic(t, kc).Resource(testcluster.SecretsGVR).Namespace(ns)
