@@ -4,7 +4,6 @@ package watcher
 
 import (
 	"context"
-	"os"
 	"testing"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 
 	"github.com/kapply-dev/kapply/apply/readiness"
 	"github.com/kapply-dev/kapply/dynamicx"
+	"github.com/kapply-dev/kapply/internal/testcluster"
 )
 
 // channelBound bounds every wait of these tests on a channel: the server
@@ -43,10 +43,8 @@ func receive[T any](t *testing.T, ch <-chan T, what string) T {
 // through the metadata watch (ConfigMap) and the full-object watch
 // (Service).
 func TestWatchIsReopenedWhenTheServerEndsIt(t *testing.T) {
-	kc := os.Getenv("KUBECONFIG")
-	if kc == "" {
-		t.Fatal("KUBECONFIG is not set: run the e2e tests with `make test` (devcluster run)")
-	}
+	// Only a local devcluster (issue 17): this test creates a namespace.
+	kc := testcluster.Kubeconfig(t)
 	opts := dynamicx.DefaultConfigOptions()
 	opts.Kubeconfig = kc
 	cfg, err := dynamicx.LoadConfig(opts)
@@ -61,6 +59,9 @@ func TestWatchIsReopenedWhenTheServerEndsIt(t *testing.T) {
 	}
 	ctx := context.Background()
 	ns := "watch-reopened"
+	// A namespace left by an earlier run (go test -count=2, a long-lived
+	// devcluster) is deleted first, so the test runs again on one cluster.
+	testcluster.Fresh(t, kc, schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}, ns)
 	nsObj := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": ns}}}
 	if _, err := clients.Dynamic.Resource(schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}).Create(ctx, nsObj, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
