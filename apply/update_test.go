@@ -2,13 +2,18 @@ package apply
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
+
+	corev1 "k8s.io/api/core/v1"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/strategicpatch"
 	dynamicfake "k8s.io/client-go/dynamic/fake"
 	clienttesting "k8s.io/client-go/testing"
 
@@ -44,12 +49,15 @@ func TestUpdateRetriesConflictsFromAFreshRead(t *testing.T) {
 				gets++
 				return false, nil, nil
 			})
-			dyn.PrependReactor("patch", "configmaps", func(clienttesting.Action) (bool, runtime.Object, error) {
+			dyn.PrependReactor("patch", "configmaps", func(a clienttesting.Action) (bool, runtime.Object, error) {
 				if conflicts > 0 {
 					conflicts--
 					return true, nil, apierrors.NewConflict(gvr.GroupResource(), "cm", nil)
 				}
-				return true, live.DeepCopy(), nil // the fake cannot apply a strategic merge patch to an unstructured object
+				// The fake cannot apply a strategic merge patch to an
+				// unstructured object: apply it as the server would, so
+				// that what is stored is what the patch says.
+				return true, storePatch(t, dyn, gvr, a.(clienttesting.PatchAction)), nil
 			})
 			opts := DefaultOptions()
 			opts.Mode, opts.UpdateRetries = Update, tc.retries
@@ -86,4 +94,33 @@ func TestUpdateRetriesConflictsFromAFreshRead(t *testing.T) {
 			}
 		})
 	}
+}
+
+// storePatch applies a strategic merge patch of a ConfigMap to the fake
+// client's stored object, as the API server does, and returns the result.
+func storePatch(t *testing.T, dyn *dynamicfake.FakeDynamicClient, gvr schema.GroupVersionResource, a clienttesting.PatchAction) runtime.Object {
+	t.Helper()
+	if a.GetPatchType() != types.StrategicMergePatchType {
+		t.Fatalf("patch type %s, want a strategic merge patch for a built-in kind", a.GetPatchType())
+	}
+	cur, err := dyn.Tracker().Get(gvr, a.GetNamespace(), a.GetName())
+	if err != nil {
+		t.Fatal(err)
+	}
+	curJSON, err := json.Marshal(cur)
+	if err != nil {
+		t.Fatal(err)
+	}
+	merged, err := strategicpatch.StrategicMergePatch(curJSON, a.GetPatch(), &corev1.ConfigMap{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj := &unstructured.Unstructured{}
+	if err := obj.UnmarshalJSON(merged); err != nil {
+		t.Fatal(err)
+	}
+	if err := dyn.Tracker().Update(gvr, obj, a.GetNamespace()); err != nil {
+		t.Fatal(err)
+	}
+	return obj
 }
