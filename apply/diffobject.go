@@ -181,6 +181,12 @@ func immutableFields(err error) []string {
 	var fields []string
 	seen := map[string]bool{}
 	for _, c := range se.Status().Details.Causes {
+		if strings.HasPrefix(c.Field, "metadata.") {
+			// metadata.uid "immutable" is a manifest carrying another
+			// object's uid (an export): a PreconditionError, never a
+			// reason to delete and re-create the live object.
+			continue
+		}
 		for _, m := range immutableMarkers {
 			if strings.Contains(c.Message, m) && !seen[c.Field] {
 				seen[c.Field] = true

@@ -91,4 +91,26 @@ func TestExportedManifestPreconditions(t *testing.T) {
 	if strings.Contains(stdout+stderr, "--force-conflicts") {
 		t.Errorf("stale uid: --force-conflicts suggested, which cannot help:\n%s\n%s", stdout, stderr)
 	}
+	if strings.Contains(stdout+stderr, "--force-replace") {
+		t.Errorf("stale uid: --force-replace suggested, which would delete the live object:\n%s\n%s", stdout, stderr)
+	}
+
+	// Not even --force-replace deletes the live object over a stale uid:
+	// the server's 422 on metadata.uid is a precondition, not a field the
+	// release changes.
+	before, err := cms.Get(ctx, "exported", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr = kapplyIn(t, kc, strings.Join(noRV, "\n"), "apply", "-f", "-", "-n", ns, "--force-replace")
+	if code != exitFailed || !strings.Contains(stdout, "remove metadata.uid from the manifest") {
+		t.Errorf("stale uid with --force-replace: exit %d, want %d and the precondition named\n%s\n%s", code, exitFailed, stdout, stderr)
+	}
+	after, err := cms.Get(ctx, "exported", metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("stale uid with --force-replace: the live object is gone: %v", err)
+	}
+	if after.GetUID() != before.GetUID() {
+		t.Errorf("stale uid with --force-replace: the live object was replaced (uid %s -> %s)", before.GetUID(), after.GetUID())
+	}
 }
