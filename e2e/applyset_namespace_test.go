@@ -28,6 +28,8 @@ func namespaceDoc(name string) string {
 func TestApplySetInANamespaceTheBundleCreates(t *testing.T) {
 	kc := testcluster.Kubeconfig(t)
 	ns := "applyset-new-ns"
+	// The bundle creates it: delete what an earlier run left (issue 17, item 8).
+	testcluster.Fresh(t, kc, testcluster.NamespacesGVR, ns)
 	v1 := bundle(namespaceDoc(ns), configMap("c1", "", map[string]string{"k": "v"}), configMap("c2", "", map[string]string{"k": "v"}))
 	args := []string{"apply", "-f", "-", "-n", ns, "--applyset", "web", "--prune"}
 	dyn := testcluster.Dynamic(t, kc)
@@ -116,6 +118,8 @@ func compact(s []string) []string {
 func TestApplySetNamespaceCreatedButParentRefused(t *testing.T) {
 	kc := testcluster.Kubeconfig(t)
 	ns := "applyset-new-ns-refused"
+	// The bundle creates it: delete what an earlier run left (issue 17, item 8).
+	testcluster.Fresh(t, kc, testcluster.NamespacesGVR, ns)
 	in := bundle(namespaceDoc(ns), configMap("c1", "", map[string]string{"k": "v"}))
 	args := []string{"apply", "-f", "-", "-n", ns, "--applyset", "web", "--prune"}
 	proxied, _ := faultproxy.Start(t, kc, faultproxy.Config{Rules: []faultproxy.Rule{
