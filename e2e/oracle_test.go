@@ -91,6 +91,9 @@ func runOracleScenario(t *testing.T, env oracleEnv, id int, sc oracleScenario) {
 	}
 	for _, tw := range twins {
 		testcluster.CreateNamespace(t, kc, tw.ns)
+		// The CRD scenarios' CRD is cluster-scoped: delete what an earlier
+		// run left, or the next run reads it as unchanged (issue 17, item 8).
+		testcluster.Fresh(t, kc, testcluster.CRDsGVR, "widgets."+tw.ns+".oracle.dev")
 	}
 	for _, d := range []string{sc.differs} {
 		checkDocumented(t, readme, d)
