@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -159,20 +158,6 @@ func (ds *DiffSet) Changed() bool {
 func (ds *DiffSet) Failed() bool {
 	return ds.Count(DiffImmutable)+ds.Count(DiffError) > 0
 }
-
-// ImmutableError says that apply would be refused because fields that
-// cannot change would change. Err is the server's answer to the dry run.
-type ImmutableError struct {
-	Fields []string
-	Err    error
-}
-
-func (e *ImmutableError) Error() string {
-	return fmt.Sprintf("immutable field(s) would change: %s: apply would be refused (%s)", strings.Join(e.Fields, ", "), replaceHint)
-}
-
-// Unwrap returns the server's error.
-func (e *ImmutableError) Unwrap() error { return e.Err }
 
 // ErrDiffInterrupted is the error of objects not compared because the run
 // was cancelled.

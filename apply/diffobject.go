@@ -2,10 +2,8 @@ package apply
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"reflect"
-	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -48,11 +46,12 @@ func (d *differ) diff(ctx context.Context, item *Item) DiffResult {
 	case err != nil:
 		res.Action, res.Err = DiffError, explainForbidden(err, item, "diff", "get", "patch")
 		if fields := immutableFields(err); len(fields) > 0 {
-			res.Action, res.Paths, res.Err = DiffImmutable, fields, &ImmutableError{Fields: fields, Err: err}
 			if replaceable(item, d.opts.ForceReplace) {
-				res.Action, res.Err = DiffReplace, nil
+				res.Action, res.Paths, res.Err = DiffReplace, fields, nil
 				return res
 			}
+			ie := d.a.immutableError(ctx, item, live, err, false)
+			res.Action, res.Paths, res.Err = DiffImmutable, ie.Paths(), ie
 		} else if ctx.Err() != nil {
 			res.Err = fmt.Errorf("%w: %w", ErrDiffInterrupted, err)
 		}
@@ -158,44 +157,6 @@ func renderDiff(item *Item, from, to map[string]any) (diff, live, merged string,
 		return "", "", "", err
 	}
 	return diff, live, merged, nil
-}
-
-// immutableMarkers are the words of the API server's validation messages
-// for a field that may not change (apimachinery's FieldImmutableErrorMsg,
-// Service clusterIPs, Pod spec, Secret `immutable`, ...).
-var immutableMarkers = []string{
-	"immutable",
-	"may not change once set",
-	"cannot be modified once set",
-	"cannot be cleared once set",
-	"may not change fields other than",
-}
-
-// immutableFields returns the fields that an Invalid (422) answer refuses
-// because they cannot change, from the causes in its details.
-func immutableFields(err error) []string {
-	var se apierrors.APIStatus
-	if !apierrors.IsInvalid(err) || !errors.As(err, &se) || se.Status().Details == nil {
-		return nil
-	}
-	var fields []string
-	seen := map[string]bool{}
-	for _, c := range se.Status().Details.Causes {
-		if strings.HasPrefix(c.Field, "metadata.") {
-			// metadata.uid "immutable" is a manifest carrying another
-			// object's uid (an export): a PreconditionError, never a
-			// reason to delete and re-create the live object.
-			continue
-		}
-		for _, m := range immutableMarkers {
-			if strings.Contains(c.Message, m) && !seen[c.Field] {
-				seen[c.Field] = true
-				fields = append(fields, c.Field)
-				break
-			}
-		}
-	}
-	return fields
 }
 
 // ownershipChanges reports whether the apply would change manager's

@@ -9,6 +9,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/kapply-dev/kapply/apply/render"
 	"github.com/kapply-dev/kapply/dynamicx"
 )
 
@@ -50,7 +51,9 @@ func (r *run) onImmutable(ctx context.Context, item *Item, err error) (Action, e
 		return Failed, err
 	}
 	if !replaceable(item, r.opts.ForceReplace) {
-		return Failed, &immutableRefusal{fields: fields, err: err}
+		live, _ := item.Resolved.Resource(r.a.Clients.Dynamic).Get(ctx, item.Object.GetName(), metav1.GetOptions{})
+		red := render.NewRedactor(item.Resolved.Ref.GroupKind(), item.Object, live)
+		return Failed, red.Err(r.a.immutableError(ctx, item, live, err, true))
 	}
 	if r.opts.DryRun != DryRunNone {
 		return Replaced, nil // the dry run was refused: that is all a dry run can tell
@@ -115,18 +118,3 @@ func (r *run) deleteAndWait(ctx context.Context, item *Item) error {
 		}
 	}
 }
-
-// immutableRefusal is a write refused because immutable fields would
-// change, said in a line: the server's message quotes the whole field
-// (a Job's pod template), which tells nothing more.
-type immutableRefusal struct {
-	fields []string
-	err    error
-}
-
-func (e *immutableRefusal) Error() string {
-	return fmt.Sprintf("the server refused the change: %s: field is immutable (%s)", strings.Join(e.fields, ", "), replaceHint)
-}
-
-// Unwrap returns the server's error.
-func (e *immutableRefusal) Unwrap() error { return e.err }

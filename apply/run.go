@@ -17,6 +17,20 @@ import (
 // Applier writes bundles to one cluster.
 type Applier struct {
 	Clients *dynamicx.Clients
+
+	typesOnce sync.Once
+	types     *typeSchemas
+}
+
+// schemas returns the Applier's cache of the server's types, nil without
+// a discovery client.
+func (a *Applier) schemas() *typeSchemas {
+	a.typesOnce.Do(func() {
+		if a.Clients != nil && a.Clients.Discovery != nil {
+			a.types = newTypeSchemas(a.Clients.Discovery.OpenAPIV3)
+		}
+	})
+	return a.types
 }
 
 // ErrInterrupted is the error of objects not attempted because the run was

@@ -204,8 +204,8 @@ func TestDiffDeployments(t *testing.T) {
 		}
 		diffs, _ := parseDiffJSON(t, stdout)
 		want := []diffRecord{
-			{Kind: "Deployment", Name: "web", Action: "immutable", Paths: []string{"spec.selector"}},
-			{Kind: "Service", Name: "web", Action: "immutable", Paths: []string{"spec.clusterIPs[0]"}},
+			{Kind: "Deployment", Name: "web", Action: "immutable", Paths: []string{"spec.selector.matchLabels.app"}},
+			{Kind: "Service", Name: "web", Action: "immutable", Paths: []string{"spec.clusterIP"}},
 			{Kind: "ConfigMap", Name: "settings", Action: "update", Paths: []string{"data.mode"}},
 		}
 		if d := cmp.Diff(want, diffRecords(diffs)); d != "" {
@@ -216,8 +216,8 @@ func TestDiffDeployments(t *testing.T) {
 		}
 
 		code, stdout, stderr = kapplyIn(t, kc, in, "diff", "-f", "-", "-n", ns)
-		wantErr := "error: deployment.apps/web -n diff-deploy (-#1): immutable field(s) would change: spec.selector: apply would be refused (annotate it kapply.dev/replace: on-immutable, or apply with --force-replace, to have it deleted and re-created)\n" +
-			"error: service/web -n diff-deploy (-#2): immutable field(s) would change: spec.clusterIPs[0]: apply would be refused (annotate it kapply.dev/replace: on-immutable, or apply with --force-replace, to have it deleted and re-created)\n" +
+		wantErr := "error: deployment.apps/web -n diff-deploy (-#1): immutable field(s) would change: spec.selector.matchLabels.app \"web\" -> \"web-v2\" (server: spec.selector: Invalid value: {\"matchLabels\":{\"app\":\"web-v2\"}}: field is immutable): apply would be refused (annotate it kapply.dev/replace: on-immutable, or apply with --force-replace, to have it deleted and re-created)\n" +
+			"error: service/web -n diff-deploy (-#2): immutable field(s) would change: spec.clusterIP \"" + ip + "\" -> \"" + otherIP + "\" (server: spec.clusterIPs[0]: Invalid value: [\"" + otherIP + "\"]: may not change once set): apply would be refused (annotate it kapply.dev/replace: on-immutable, or apply with --force-replace, to have it deleted and re-created)\n" +
 			"error: 2 of 3 objects could not be diffed\n"
 		if code != exitNotDiffable || stderr != wantErr {
 			t.Errorf("text: exit %d, stderr mismatch (-want +got):\n%s", code, cmp.Diff(wantErr, stderr))
@@ -309,7 +309,7 @@ func TestDiffNeverShowsSecretValues(t *testing.T) {
 			want := []diffRecord{
 				{Kind: "Secret", Name: "creds", Action: "update", Paths: []string{"data.password", "data.token", "metadata.annotations"}},
 				{Kind: "Secret", Name: "fresh", Action: "create"},
-				{Kind: "Secret", Name: "frozen", Action: "immutable", Paths: []string{"data"}},
+				{Kind: "Secret", Name: "frozen", Action: "immutable", Paths: []string{"data.key"}},
 				{Kind: "Secret", Name: "bad-key", Action: "error"},
 			}
 			if d := cmp.Diff(want, diffRecords(diffs)); d != "" {

@@ -46,6 +46,21 @@ type jsonResult struct {
 	Error    string     `json:"error,omitempty"`
 	Warnings []string   `json:"warnings,omitempty"`
 	Retries  int        `json:"retries,omitempty"`
+	// Immutable: why the server refused the change.
+	Immutable *jsonImmutable `json:"immutable,omitempty"`
+}
+
+// jsonImmutable is why the server refuses a change: the manifest's
+// fields, their values (compact JSON, masked as in a diff) and the
+// server's message on one line.
+type jsonImmutable struct {
+	Fields []struct {
+		Path        string `json:"path"`
+		ServerField string `json:"serverField,omitempty"`
+		Old         string `json:"old,omitempty"`
+		New         string `json:"new,omitempty"`
+	} `json:"fields"`
+	Server string `json:"server"`
 }
 
 type jsonSummary struct {
@@ -66,6 +81,8 @@ type jsonDiff struct {
 	Diff     string     `json:"diff,omitempty"`
 	Error    string     `json:"error,omitempty"`
 	Warnings []string   `json:"warnings,omitempty"`
+	// Immutable: why apply would be refused (action immutable).
+	Immutable *jsonImmutable `json:"immutable,omitempty"`
 }
 
 type jsonPods struct {

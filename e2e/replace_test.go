@@ -78,7 +78,7 @@ func TestReplaceTheMigrationJobOfEachRelease(t *testing.T) {
 
 	t.Run("without the annotation", func(t *testing.T) {
 		code, stdout, stderr := kapplyIn(t, kc, release(ns, "4", false), "apply", "-f", "-", "-n", ns)
-		want := "job.batch/migrate -n rel-job failed: -#1: the server refused the change: spec.template: field is immutable (annotate it kapply.dev/replace: on-immutable, or apply with --force-replace, to have it deleted and re-created)\n"
+		want := "job.batch/migrate -n rel-job failed: -#1: the server refused the change: spec.template.spec.containers[name=task].image \"registry.example/migrate:3\" -> \"registry.example/migrate:4\" (server: spec.template: Invalid value: …: field is immutable) (annotate it kapply.dev/replace: on-immutable, or apply with --force-replace, to have it deleted and re-created)\n"
 		if code != exitFailed || !strings.Contains(stdout, want) {
 			t.Fatalf("exit %d, want %d and %q\n%s%s", code, exitFailed, want, stdout, stderr)
 		}

@@ -56,6 +56,11 @@ func Diffable(u *unstructured.Unstructured) map[string]any {
 	return c
 }
 
+// Mask replaces, in place, what a diff must not show of two versions
+// of an object of kind gk (see Diffable for the versions): Secret values
+// and annotations that carry an object (see mask).
+func Mask(gk schema.GroupKind, live, merged map[string]any) { mask(gk, live, merged) }
+
 // mask replaces, in place, every value that must not be shown: the data
 // and stringData of a Secret, and annotations that carry a copy of an
 // object. live is nil for an object that does not exist yet. A value is

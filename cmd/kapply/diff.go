@@ -166,6 +166,8 @@ type jsonDiff struct {
 	Diff      string       `json:"diff,omitempty"`
 	Error     string       `json:"error,omitempty"`
 	Warnings  []string     `json:"warnings,omitempty"`
+	// Immutable: why apply would be refused (action immutable).
+	Immutable *jsonImmutable `json:"immutable,omitempty"`
 }
 
 // diffs prints a DiffSet: with text, the unified diffs on stdout and the
@@ -189,7 +191,7 @@ func (p *printer) diffs(ds *apply.DiffSet) {
 				MigratedFrom: r.MigratedFrom, DependsOn: jsonObjects(r.DependsOn),
 			}
 			if r.Err != nil {
-				jd.Error = r.Err.Error()
+				jd.Error, jd.Immutable = r.Err.Error(), immutableJSON(r.Err)
 			}
 			sum.Actions[string(r.Action)]++
 			_ = enc.Encode(jd)

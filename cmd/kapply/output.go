@@ -47,6 +47,8 @@ type jsonResult struct {
 	DependsOn     []jsonObject `json:"dependsOn,omitempty"`
 	WaitedSeconds float64      `json:"waitedSeconds,omitempty"`
 	Cascade       string       `json:"cascade,omitempty"`
+	// Immutable: why the server refused the change.
+	Immutable *jsonImmutable `json:"immutable,omitempty"`
 }
 
 type jsonSummary struct {
@@ -88,7 +90,7 @@ func (p *printer) results(cs *apply.ChangeSet) {
 				Cascade: r.Cascade,
 			}
 			if r.Err != nil {
-				jr.Error = r.Err.Error()
+				jr.Error, jr.Immutable = r.Err.Error(), immutableJSON(r.Err)
 			}
 			sum.Actions[string(r.Action)]++
 			_ = enc.Encode(jr)
