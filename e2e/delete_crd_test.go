@@ -4,15 +4,22 @@ package e2e
 
 import (
 	"context"
+	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/kapply-dev/kapply/internal/faultproxy"
 	"github.com/kapply-dev/kapply/internal/testcluster"
 )
+
+const crdPrefix = "customresourcedefinition.apiextensions.k8s.io/"
 
 // Deleting a CRD names the custom resources it takes with it; with
 // --wait, a CRD held by its custom resources shows its Terminating
@@ -21,6 +28,7 @@ func TestDeleteCRDReportsItsCustomResourcesAndTerminatingCondition(t *testing.T)
 	kc := testcluster.Kubeconfig(t)
 	ns := "delete-crd"
 	testcluster.CreateNamespace(t, kc, ns)
+	testcluster.Fresh(t, kc, crdsGVR, "widgets.del13.kapply.dev")
 	dyn := testcluster.Dynamic(t, kc)
 	crd := crdOf("del13.kapply.dev", "Widget", "widgets")
 	widgets := schema.GroupVersionResource{Group: "del13.kapply.dev", Version: "v1", Resource: "widgets"}
@@ -28,19 +36,18 @@ func TestDeleteCRDReportsItsCustomResourcesAndTerminatingCondition(t *testing.T)
 	if code, stdout, stderr := kapplyIn(t, kc, bundle(crd, cr), "apply", "-f", "-"); code != exitOK {
 		t.Fatalf("apply: exit %d\n%s%s", code, stdout, stderr)
 	}
+	// Registered after Fresh's clean-up, so run before it: the finalizer
+	// goes first, then the CRD can go.
 	t.Cleanup(func() {
 		patch := `{"metadata":{"finalizers":null}}`
 		_, _ = dyn.Resource(widgets).Namespace(ns).Patch(context.Background(), "held", types.MergePatchType, []byte(patch), metav1.PatchOptions{})
-		_ = dyn.Resource(crdsGVR).Delete(context.Background(), "widgets.del13.kapply.dev", metav1.DeleteOptions{})
 	})
-	// Deleted right after it was installed: the run lists its resource
-	// until the server answers before deleting it.
 	code, stdout, stderr := kapplyIn(t, kc, crd, "delete", "-f", "-", "--wait", "--timeout", "8s")
-	wantOut := "customresourcedefinition.apiextensions.k8s.io/widgets.del13.kapply.dev deleted (with 1 custom resource: widget/held -n delete-crd)\n"
+	wantOut := crdPrefix + "widgets.del13.kapply.dev deleted (with 1 custom resource (delete-crd: 1): widget/held -n delete-crd)\n"
 	if !strings.HasPrefix(stdout, wantOut) {
 		t.Errorf("stdout does not start with %q:\n%s", wantOut, stdout)
 	}
-	ref := "customresourcedefinition.apiextensions.k8s.io/widgets.del13.kapply.dev: "
+	ref := crdPrefix + "widgets.del13.kapply.dev: "
 	why := "waiting for finalizers customresourcecleanup.apiextensions.k8s.io: Terminating: InstanceDeletionInProgress: CustomResource deletion is in progress"
 	wantProgress, wantReport := ref+"still present: "+why+"\n", "still present after the timeout:\n  "+ref+why+"\n"
 	if code != exitTimeout || !strings.Contains(stderr, wantProgress) || !strings.Contains(stderr, wantReport) {
@@ -48,5 +55,93 @@ func TestDeleteCRDReportsItsCustomResourcesAndTerminatingCondition(t *testing.T)
 	}
 	if u, err := dyn.Resource(widgets).Namespace(ns).Get(context.Background(), "held", metav1.GetOptions{}); err != nil || u.GetDeletionTimestamp() == nil {
 		t.Errorf("the custom resource should be terminating, held by its finalizer: %v", err)
+	}
+}
+
+// Before deleting a CRD, kapply lists its resource until the server
+// answers, and only then deletes it: a CRD deleted while its resource's
+// storage is still being built stays Terminating for minutes
+// (operator-framework/operator-controller#1437). The proxy answers the
+// first lists as the API server can right after an install: 404 (its
+// handler has not caught up with the CRD), then 429 "storage is
+// (re)initializing" (here without Retry-After, so that client-go does not
+// retry them itself and kapply's own retry is what is tested).
+func TestDeleteCRDListsItsResourceUntilTheServerAnswers(t *testing.T) {
+	kc := testcluster.Kubeconfig(t)
+	ns := "delete-crd-list"
+	name := "widgets.list13.kapply.dev"
+	testcluster.CreateNamespace(t, kc, ns)
+	testcluster.Fresh(t, kc, crdsGVR, name)
+	crd := crdOf("list13.kapply.dev", "Widget", "widgets")
+	cr := "apiVersion: list13.kapply.dev/v1\nkind: Widget\nmetadata:\n  name: w\n  namespace: " + ns + "\n"
+	if code, stdout, stderr := kapplyIn(t, kc, bundle(crd, cr), "apply", "-f", "-"); code != exitOK {
+		t.Fatalf("apply: exit %d\n%s%s", code, stdout, stderr)
+	}
+	listPath := regexp.MustCompile(`^/apis/list13\.kapply\.dev/v1/widgets$`)
+	get := []string{"GET"}
+	pkc, proxy := faultproxy.Start(t, kc, faultproxy.Config{Rules: []faultproxy.Rule{
+		{Fault: faultproxy.Status, Status: 404, Methods: get, Path: listPath, Nth: []int{1}},
+		{Fault: faultproxy.Status, Status: 429, Methods: get, Path: listPath, Nth: []int{1, 2}},
+	}})
+	code, stdout, stderr := kapplyIn(t, pkc, crd, "delete", "-f", "-", "--wait", "--timeout", "1m")
+	wantOut := crdPrefix + name + " deleted (with 1 custom resource (delete-crd-list: 1): widget/w -n delete-crd-list)\n"
+	if code != exitOK || !strings.HasPrefix(stdout, wantOut) {
+		t.Errorf("exit %d, want %d; stdout should start with %q:\n%s%s", code, exitOK, wantOut, stdout, stderr)
+	}
+	var got []string
+	for _, r := range proxy.Requests() {
+		switch {
+		case r.Method == "GET" && !r.Watch && listPath.MatchString(r.Path):
+			got = append(got, fmt.Sprintf("list %d", r.Status))
+		case r.Method == "DELETE" && strings.HasSuffix(r.Path, "/customresourcedefinitions/"+name):
+			got = append(got, fmt.Sprintf("delete %d", r.Status))
+		}
+	}
+	want := []string{"list 404", "list 429", "list 429", "list 200", "delete 200"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("lists of the custom resources, then the CRD's delete, as the proxy saw them (-want +got):\n%s", diff)
+	}
+	if _, err := testcluster.Dynamic(t, kc).Resource(crdsGVR).Get(context.Background(), name, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("the CRD should be gone after delete --wait: %v", err)
+	}
+}
+
+// Installed and deleted at once, as in issue 13 I (argo-cd's install, then
+// delete --wait seconds later): the run completes, every CRD is gone, and
+// the deletion of a CRD names the custom resources it takes with it,
+// counted per namespace, the first five by name.
+func TestApplyThenDeleteCRDsAtOnce(t *testing.T) {
+	kc := testcluster.Kubeconfig(t)
+	nsA, nsB := "delete-crd-now-a", "delete-crd-now-b"
+	testcluster.CreateNamespace(t, kc, nsA)
+	testcluster.CreateNamespace(t, kc, nsB)
+	groups := []string{"now13a.kapply.dev", "now13b.kapply.dev", "now13c.kapply.dev"}
+	var crds, names []string
+	for _, g := range groups {
+		crds = append(crds, crdOf(g, "Widget", "widgets"))
+		names = append(names, "widgets."+g)
+	}
+	testcluster.Fresh(t, kc, crdsGVR, names...)
+	docs := append([]string{}, crds...)
+	for i, ns := range []string{nsA, nsA, nsA, nsA, nsA, nsA, nsB} {
+		docs = append(docs, fmt.Sprintf("apiVersion: now13a.kapply.dev/v1\nkind: Widget\nmetadata:\n  name: w%d\n  namespace: %s\n", i+1, ns))
+	}
+	if code, stdout, stderr := kapplyIn(t, kc, bundle(docs...), "apply", "-f", "-"); code != exitOK {
+		t.Fatalf("apply: exit %d\n%s%s", code, stdout, stderr)
+	}
+	// Only the CRDs are deleted, as when an operator is uninstalled: the
+	// custom resources go with them. CRDs b and c have none, so the API
+	// server's finalizer would be the first to list them.
+	code, stdout, stderr := kapplyIn(t, kc, bundle(crds...), "delete", "-f", "-", "--wait", "--timeout", "2m")
+	want := crdPrefix + names[0] + " deleted (with 7 custom resources (delete-crd-now-a: 6, delete-crd-now-b: 1): " +
+		"widget/w1 -n delete-crd-now-a, widget/w2 -n delete-crd-now-a, widget/w3 -n delete-crd-now-a, widget/w4 -n delete-crd-now-a, widget/w5 -n delete-crd-now-a, and 2 more)\n"
+	if code != exitOK || !strings.Contains(stdout, want) || !strings.Contains(stdout, crdPrefix+names[1]+" deleted\n") || !strings.Contains(stdout, crdPrefix+names[2]+" deleted\n") {
+		t.Errorf("exit %d, want %d; stdout should hold %q and the two other CRDs deleted:\n%s%s", code, exitOK, want, stdout, stderr)
+	}
+	dyn := testcluster.Dynamic(t, kc)
+	for _, n := range names {
+		if _, err := dyn.Resource(crdsGVR).Get(context.Background(), n, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+			t.Errorf("CRD %s should be gone after delete --wait: %v", n, err)
+		}
 	}
 }
