@@ -80,7 +80,9 @@ func (d *differ) diff(ctx context.Context, item *Item) DiffResult {
 			}
 			return res
 		}
-		res.Paths = render.ChangedPaths(from, to)
+		// Keyed list items by key (containers[name=web]), from the
+		// server's types; by index when they are not to be had.
+		res.Paths = render.ChangedPathsKeyed(d.a.schemas().schemaOf(ctx, merged), from, to)
 	}
 	if res.Diff, res.Live, res.Merged, err = renderDiff(item, from, to); err != nil {
 		res.Action, res.Err = DiffError, err
