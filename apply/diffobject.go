@@ -50,7 +50,7 @@ func (d *differ) diff(ctx context.Context, item *Item) DiffResult {
 				res.Action, res.Paths, res.Err = DiffReplace, fields, nil
 				return res
 			}
-			ie := d.a.immutableError(ctx, item, live, err, false)
+			ie := d.a.immutableError(ctx, item, live, d.opts.FieldManager, err, false)
 			res.Action, res.Paths, res.Err = DiffImmutable, ie.Paths(), ie
 		} else if ctx.Err() != nil {
 			res.Err = fmt.Errorf("%w: %w", ErrDiffInterrupted, err)

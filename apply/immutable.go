@@ -1,6 +1,7 @@
 package apply
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -13,6 +14,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
+	"sigs.k8s.io/structured-merge-diff/v6/typed"
 
 	"github.com/kapply-dev/kapply/apply/render"
 )
@@ -156,7 +159,7 @@ var serverAliases = map[schema.GroupKind]map[string]string{
 // merges it, the two compared, and each change put under the server's
 // field it falls in. Values are masked as in a diff. Nil when err is not
 // about immutable fields.
-func (a *Applier) immutableError(ctx context.Context, item *Item, live *unstructured.Unstructured, err error, refused bool) *ImmutableError {
+func (a *Applier) immutableError(ctx context.Context, item *Item, live *unstructured.Unstructured, manager string, err error, refused bool) *ImmutableError {
 	causes := immutableCauses(err)
 	if len(causes) == 0 {
 		return nil
@@ -165,7 +168,7 @@ func (a *Applier) immutableError(ctx context.Context, item *Item, live *unstruct
 	ie := &ImmutableError{Refused: refused, Err: err}
 	var changes []render.Change
 	if live != nil {
-		intended := a.intended(ctx, gk, live, item.Object)
+		intended := a.intended(ctx, gk, live, item.Object, manager)
 		from, to := render.Diffable(live), render.Diffable(intended)
 		render.Mask(gk, from, to)
 		changes = render.Changes(a.schemas().schemaOf(ctx, live), from, to)
@@ -206,10 +209,11 @@ func (a *Applier) immutableError(ctx context.Context, item *Item, live *unstruct
 
 // intended returns the live object with the manifest merged over it as
 // server-side apply merges it (structured-merge-diff with the server's
-// types: list items by key), or, when the types are not to be had, with
-// maps merged and anything else replaced. A Secret's stringData goes into
-// its data, as the server stores it.
-func (a *Applier) intended(ctx context.Context, gk schema.GroupKind, live, manifest *unstructured.Unstructured) *unstructured.Unstructured {
+// types: list items by key; fields manager applied before, that the
+// manifest drops and no other manager holds, removed), or, when the types
+// are not to be had, with maps merged and anything else replaced. A
+// Secret's stringData goes into its data, as the server stores it.
+func (a *Applier) intended(ctx context.Context, gk schema.GroupKind, live, manifest *unstructured.Unstructured, manager string) *unstructured.Unstructured {
 	m := manifest.DeepCopy()
 	if gk == (schema.GroupKind{Kind: "Secret"}) {
 		foldStringData(m.Object)
@@ -217,6 +221,9 @@ func (a *Applier) intended(ctx context.Context, gk schema.GroupKind, live, manif
 	if tl, err := a.schemas().typed(ctx, live); err == nil {
 		if tm, err := a.schemas().typed(ctx, m); err == nil {
 			if merged, err := tl.Merge(tm); err == nil {
+				if dropped := droppedFields(live, manager, tm); dropped != nil {
+					merged = merged.RemoveItems(dropped)
+				}
 				if obj, ok := merged.AsValue().Unstructured().(map[string]any); ok {
 					return &unstructured.Unstructured{Object: obj}
 				}
@@ -226,6 +233,34 @@ func (a *Applier) intended(ctx context.Context, gk schema.GroupKind, live, manif
 	out := live.DeepCopy()
 	mergeOver(out.Object, m.Object)
 	return out
+}
+
+// droppedFields returns the fields manager's last apply set on live that
+// the manifest tm no longer sets and no other manager holds: those the
+// server removes. Nil when they cannot be told.
+func droppedFields(live *unstructured.Unstructured, manager string, tm *typed.TypedValue) *fieldpath.Set {
+	entry, ok := applyEntry(live.GetManagedFields(), manager)
+	if !ok || entry.FieldsV1 == nil || entry.APIVersion != live.GetAPIVersion() {
+		return nil
+	}
+	owned := &fieldpath.Set{}
+	if owned.FromJSON(bytes.NewReader(entry.FieldsV1.Raw)) != nil {
+		return nil
+	}
+	kept, err := tm.ToFieldSet()
+	if err != nil {
+		return nil
+	}
+	for _, e := range live.GetManagedFields() {
+		if (e.Manager == manager && e.Operation == metav1.ManagedFieldsOperationApply && e.Subresource == "") || e.FieldsV1 == nil {
+			continue
+		}
+		other := &fieldpath.Set{}
+		if other.FromJSON(bytes.NewReader(e.FieldsV1.Raw)) == nil {
+			kept = kept.Union(other)
+		}
+	}
+	return owned.Difference(kept)
 }
 
 // foldStringData moves a Secret's stringData into its data, encoded.

@@ -53,7 +53,7 @@ func (r *run) onImmutable(ctx context.Context, item *Item, err error) (Action, e
 	if !replaceable(item, r.opts.ForceReplace) {
 		live, _ := item.Resolved.Resource(r.a.Clients.Dynamic).Get(ctx, item.Object.GetName(), metav1.GetOptions{})
 		red := render.NewRedactor(item.Resolved.Ref.GroupKind(), item.Object, live)
-		return Failed, red.Err(r.a.immutableError(ctx, item, live, err, true))
+		return Failed, red.Err(r.a.immutableError(ctx, item, live, r.opts.FieldManager, err, true))
 	}
 	if r.opts.DryRun != DryRunNone {
 		return Replaced, nil // the dry run was refused: that is all a dry run can tell

@@ -50,7 +50,7 @@ func immutableFieldsOf(t *testing.T, stdout string) (got []immutableField, serve
 }
 
 // TestImmutableFieldReportsKeepTheServersDetail changes an immutable field
-// of a Service (clusterIP), a Pod (an env value), a Job (its template) and
+// of a Service (clusterIP), a Pod (an env value changed, another dropped), a Job (its template) and
 // an immutable Secret (its data), and checks that diff and apply, in text
 // and JSON, name the field as the manifest writes it, its old and new
 // values (a Secret's masked) and the server's message on one line.
@@ -59,9 +59,13 @@ func TestImmutableFieldReportsKeepTheServersDetail(t *testing.T) {
 	ns := "immutable-detail"
 	testcluster.CreateNamespace(t, kc, ns)
 	const oldSecret, newSecret = "old-secret-5d1e08", "new-secret-93c4aa"
-	pod := func(v string) string {
-		return "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: app\n    image: registry.example/app:1\n" +
-			"    env:\n    - name: X\n      value: \"" + v + "\"\n    - name: Z\n      value: z\n"
+	pod := func(v string, withZ bool) string {
+		p := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: app\n    image: registry.example/app:1\n" +
+			"    env:\n    - name: X\n      value: \"" + v + "\"\n"
+		if withZ {
+			p += "    - name: Z\n      value: z\n"
+		}
+		return p
 	}
 	job := func(arg string) string {
 		return "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n" +
@@ -70,7 +74,7 @@ func TestImmutableFieldReportsKeepTheServersDetail(t *testing.T) {
 	secret := func(v string) string {
 		return "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nimmutable: true\nstringData:\n  password: " + v + "\n"
 	}
-	applyForDiff(t, kc, bundle(diffService("web", ""), pod("1"), job("one"), secret(oldSecret)), "-n", ns)
+	applyForDiff(t, kc, bundle(diffService("web", ""), pod("1", true), job("one"), secret(oldSecret)), "-n", ns)
 
 	live, err := testcluster.Dynamic(t, kc).Resource(diffServicesGVR).Namespace(ns).Get(context.Background(), "web", metav1.GetOptions{})
 	if err != nil {
@@ -78,11 +82,13 @@ func TestImmutableFieldReportsKeepTheServersDetail(t *testing.T) {
 	}
 	ip, _, _ := unstructured.NestedString(live.Object, "spec", "clusterIP")
 	otherIP := ip[:strings.LastIndex(ip, ".")+1] + map[bool]string{true: "10", false: "11"}[strings.HasSuffix(ip, ".11")]
-	in := bundle(diffService("web", otherIP), pod("2"), job("two"), secret(newSecret))
+	in := bundle(diffService("web", otherIP), pod("2", false), job("two"), secret(newSecret))
 
 	want := []immutableField{
 		{Kind: "Service", Path: "spec.clusterIP", ServerField: "spec.clusterIPs[0]", Old: `"` + ip + `"`, New: `"` + otherIP + `"`},
 		{Kind: "Pod", Path: "spec.containers[name=app].env[name=X].value", ServerField: "spec", Old: `"1"`, New: `"2"`},
+		// Dropped from the manifest: the server would remove it.
+		{Kind: "Pod", Path: "spec.containers[name=app].env[name=Z]", ServerField: "spec", Old: `{"name":"Z","value":"z"}`},
 		{Kind: "Job", Path: "spec.template.spec.containers[name=c].args[0]", ServerField: "spec.template", Old: `"one"`, New: `"two"`},
 		{Kind: "Secret", Path: "data.password", ServerField: "data", Old: `"***"`, New: `"*** (changed)"`},
 	}
@@ -118,7 +124,7 @@ func TestImmutableFieldReportsKeepTheServersDetail(t *testing.T) {
 					if !strings.Contains(stdout+stderr, wantText[cmd]) {
 						t.Errorf("output does not contain\n%s\nstdout:\n%s\nstderr:\n%s", wantText[cmd], stdout, stderr)
 					}
-					if !strings.Contains(stdout+stderr, `spec.containers[name=app].env[name=X].value "1" -> "2" (server: `+wantServer["Pod"]) {
+					if !strings.Contains(stdout+stderr, `spec.containers[name=app].env[name=X].value "1" -> "2", spec.containers[name=app].env[name=Z] {"name":"Z","value":"z"} -> (unset) (server: `+wantServer["Pod"]) {
 						t.Errorf("the Pod's env change is not named with its values:\nstdout:\n%s\nstderr:\n%s", stdout, stderr)
 					}
 					return
