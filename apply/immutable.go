@@ -244,7 +244,7 @@ func droppedFields(live *unstructured.Unstructured, manager string, tm *typed.Ty
 		return nil
 	}
 	owned := &fieldpath.Set{}
-	if owned.FromJSON(bytes.NewReader(entry.FieldsV1.Raw)) != nil {
+	if owned.FromJSON(bytes.NewReader(entry.FieldsV1.GetRawBytes())) != nil {
 		return nil
 	}
 	kept, err := tm.ToFieldSet()
@@ -256,7 +256,7 @@ func droppedFields(live *unstructured.Unstructured, manager string, tm *typed.Ty
 			continue
 		}
 		other := &fieldpath.Set{}
-		if other.FromJSON(bytes.NewReader(e.FieldsV1.Raw)) == nil {
+		if other.FromJSON(bytes.NewReader(e.FieldsV1.GetRawBytes())) == nil {
 			kept = kept.Union(other)
 		}
 	}
