@@ -139,7 +139,7 @@ func (a *Applier) deleteOne(ctx context.Context, item *Item, opts DeleteOptions)
 		delOpts.DryRun = []string{metav1.DryRunAll}
 	}
 	if item.Resolved.Ref.GroupKind() == crdGK {
-		note, err := a.prepareCRDDelete(ctx, item)
+		note, err := a.prepareCRDDelete(ctx, item.Object.GetName())
 		if err != nil {
 			res.Action, res.Err = Failed, err
 			return res

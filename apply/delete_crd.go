@@ -31,10 +31,10 @@ const crdListTimeout = time.Minute
 // being built, and does not try again for a long while
 // (operator-framework/operator-controller#1437). Once a list of ours is
 // answered the storage is ready, and the finalizer's list is too.
-func (a *Applier) prepareCRDDelete(ctx context.Context, item *Item) (string, error) {
-	crd, err := a.Clients.Dynamic.Resource(crdGVR).Get(ctx, item.Object.GetName(), metav1.GetOptions{})
+func (a *Applier) prepareCRDDelete(ctx context.Context, name string) (string, error) {
+	crd, err := a.Clients.Dynamic.Resource(crdGVR).Get(ctx, name, metav1.GetOptions{})
 	if err != nil {
-		return "", nil // deleteOne reports a missing CRD, or fails the same way
+		return "", nil // the delete reports a missing CRD, or fails the same way
 	}
 	gvr, ok := servedResource(crd)
 	if !ok {
@@ -53,6 +53,9 @@ func (a *Applier) prepareCRDDelete(ctx context.Context, item *Item) (string, err
 			return describeInstances(crd, list.Items), nil
 		case apierrors.IsNotFound(err) && a.neverServed(ctx, crd):
 			return "", nil // no storage, no instances: the finalizer lists nothing
+		case apierrors.IsForbidden(err):
+			// Trying again will not help; the CRD's delete may be allowed.
+			return "custom resources not listed: " + err.Error(), nil
 		}
 		if !dynamicx.Sleep(ctx, delay) {
 			return "", fmt.Errorf("its custom resources (%s) cannot be listed, so it was not deleted (its deletion would hang): %w", gvr.GroupResource(), err)

@@ -210,6 +210,15 @@ func (a *Applier) pruneOne(ctx context.Context, c pruneCandidate, res Result, op
 		res.Action = Pruned
 		return res
 	}
+	if c.ref.GroupKind() == crdGK {
+		// As delete -f: a CRD installed a moment ago is listed first.
+		note, err := a.prepareCRDDelete(ctx, c.ref.Name)
+		if err != nil {
+			res.Action, res.Err = Failed, fmt.Errorf("prune: %w", err)
+			return res
+		}
+		res.Cascade = note
+	}
 	err := a.Clients.Dynamic.Resource(c.gvr).Namespace(c.ref.Namespace).Delete(ctx, c.ref.Name, delOpts)
 	switch {
 	case err == nil, apierrors.IsNotFound(err):

@@ -145,3 +145,80 @@ func TestApplyThenDeleteCRDsAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// delete --applyset (and so --prune --prune-crds) deletes a CRD member as
+// delete -f does: its resource is listed until the server answers, and
+// only then is it deleted, naming the custom resources it takes with it
+// (issue 13 I).
+func TestDeleteApplySetListsACRDsResourceFirst(t *testing.T) {
+	kc := testcluster.Kubeconfig(t)
+	ns := "delete-crd-set"
+	name := "widgets.set13.kapply.dev"
+	testcluster.CreateNamespace(t, kc, ns)
+	testcluster.Fresh(t, kc, crdsGVR, name)
+	crd := crdOf("set13.kapply.dev", "Widget", "widgets")
+	if code, stdout, stderr := kapplyIn(t, kc, crd, "apply", "-f", "-", "-n", ns, "--applyset", "crds"); code != exitOK {
+		t.Fatalf("apply --applyset: exit %d\n%s%s", code, stdout, stderr)
+	}
+	// Not a member: it goes with its CRD.
+	cr := "apiVersion: set13.kapply.dev/v1\nkind: Widget\nmetadata:\n  name: w\n  namespace: " + ns + "\n"
+	if code, stdout, stderr := kapplyIn(t, kc, cr, "apply", "-f", "-"); code != exitOK {
+		t.Fatalf("apply: exit %d\n%s%s", code, stdout, stderr)
+	}
+	// The unlabelled list is kapply's; the set's members are listed by
+	// label.
+	listPath, unlabelled := regexp.MustCompile(`^/apis/set13\.kapply\.dev/v1/widgets$`), regexp.MustCompile(`^$`)
+	get := []string{"GET"}
+	pkc, proxy := faultproxy.Start(t, kc, faultproxy.Config{Rules: []faultproxy.Rule{
+		{Fault: faultproxy.Status, Status: 429, Methods: get, Path: listPath, Query: unlabelled, Nth: []int{1, 2}},
+	}})
+	code, stdout, stderr := kapplyIn(t, pkc, "", "delete", "--applyset", "crds", "-n", ns)
+	wantOut := crdPrefix + name + " deleted (with 1 custom resource (delete-crd-set: 1): widget/w -n delete-crd-set)\n"
+	if code != exitOK || !strings.Contains(stdout, wantOut) {
+		t.Errorf("exit %d, want %d; stdout should hold %q:\n%s%s", code, exitOK, wantOut, stdout, stderr)
+	}
+	var got []string
+	for _, r := range proxy.Requests() {
+		switch {
+		case r.Method == "GET" && !r.Watch && listPath.MatchString(r.Path) && r.Query == "":
+			got = append(got, fmt.Sprintf("list %d", r.Status))
+		case r.Method == "DELETE" && strings.HasSuffix(r.Path, "/customresourcedefinitions/"+name):
+			got = append(got, fmt.Sprintf("delete %d", r.Status))
+		}
+	}
+	want := []string{"list 429", "list 429", "list 200", "delete 200"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("unlabelled lists of the custom resources, then the CRD's delete, as the proxy saw them (-want +got):\n%s", diff)
+	}
+}
+
+// Without the right to list a CRD's custom resources, the CRD is deleted
+// at once without the list, and the result says so: retrying a refusal
+// would only delay the delete.
+func TestDeleteCRDWhoseResourceCannotBeListed(t *testing.T) {
+	kc := testcluster.Kubeconfig(t)
+	name := "widgets.nolist13.kapply.dev"
+	testcluster.Fresh(t, kc, crdsGVR, name)
+	crd := crdOf("nolist13.kapply.dev", "Widget", "widgets")
+	if code, stdout, stderr := kapplyIn(t, kc, crd, "apply", "-f", "-"); code != exitOK {
+		t.Fatalf("apply: exit %d\n%s%s", code, stdout, stderr)
+	}
+	listPath := regexp.MustCompile(`^/apis/nolist13\.kapply\.dev/v1/widgets$`)
+	pkc, proxy := faultproxy.Start(t, kc, faultproxy.Config{Rules: []faultproxy.Rule{
+		{Fault: faultproxy.Status, Status: 403, Methods: []string{"GET"}, Path: listPath, Rate: 1},
+	}})
+	code, stdout, stderr := kapplyIn(t, pkc, crd, "delete", "-f", "-")
+	wantOut := crdPrefix + name + " deleted (custom resources not listed: fault proxy: 403 Forbidden)\n"
+	if code != exitOK || !strings.HasPrefix(stdout, wantOut) {
+		t.Errorf("exit %d, want %d; stdout should start with %q:\n%s%s", code, exitOK, wantOut, stdout, stderr)
+	}
+	lists := 0
+	for _, r := range proxy.Requests() {
+		if r.Method == "GET" && !r.Watch && listPath.MatchString(r.Path) {
+			lists++
+		}
+	}
+	if lists != 1 {
+		t.Errorf("the refused list was sent %d times, want once", lists)
+	}
+}
