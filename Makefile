@@ -99,6 +99,7 @@ lint:
 	@out=$$(gofmt -l .); \
 		if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet -tags e2e ./...
+	$(GO) vet -tags bench ./e2e/bench/
 	cd devcluster && $(GO) vet ./cluster/
 	$(GO) run $(STATICCHECK) -tags e2e ./...
 

@@ -3,19 +3,15 @@
 package bench
 
 import (
-	"crypto/tls"
-	"crypto/x509"
 	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
-	"k8s.io/client-go/tools/clientcmd"
+	"github.com/kapply-dev/kapply/internal/faultproxy"
 )
 
 // countingProxy forwards plain HTTP on loopback to the API server and
@@ -36,33 +32,15 @@ type countingProxy struct {
 // when the test ends.
 func startCountingProxy(t *testing.T, kubeconfig string) (string, *countingProxy) {
 	t.Helper()
-	kc, err := clientcmd.LoadFromFile(kubeconfig)
+	up := faultproxy.LoadUpstream(t, kubeconfig)
+	upstream, err := url.Parse(up.Server)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cluster := kc.Clusters[kc.Contexts[kc.CurrentContext].Cluster]
-	caData := cluster.CertificateAuthorityData
-	if len(caData) == 0 && cluster.CertificateAuthority != "" {
-		if caData, err = os.ReadFile(cluster.CertificateAuthority); err != nil {
-			t.Fatal(err)
-		}
-	}
-	roots := x509.NewCertPool()
-	if !roots.AppendCertsFromPEM(caData) {
-		t.Fatal("counting proxy: the kubeconfig has no CA to verify the API server with")
-	}
-	token := kc.AuthInfos[kc.Contexts[kc.CurrentContext].AuthInfo].Token
-	upstream, err := url.Parse(cluster.Server)
-	if err != nil {
-		t.Fatal(err)
-	}
+	token := up.Token
 	p := &countingProxy{}
 	rp := httputil.NewSingleHostReverseProxy(upstream)
-	rp.Transport = &http.Transport{
-		TLSClientConfig:     &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12},
-		ForceAttemptHTTP2:   true,
-		MaxIdleConnsPerHost: 64,
-	}
+	rp.Transport = up.Transport
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -77,17 +55,7 @@ func startCountingProxy(t *testing.T, kubeconfig string) (string, *countingProxy
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { _ = srv.Close() })
 
-	for _, c := range kc.Clusters {
-		if c.Server == cluster.Server {
-			c.Server = "http://" + ln.Addr().String()
-			c.CertificateAuthority, c.CertificateAuthorityData = "", nil
-		}
-	}
-	path := filepath.Join(t.TempDir(), "kubeconfig-proxy")
-	if err := clientcmd.WriteToFile(*kc, path); err != nil {
-		t.Fatal(err)
-	}
-	return path, p
+	return up.Redirect(t, "http://"+ln.Addr().String(), nil), p
 }
 
 func (p *countingProxy) count(r *http.Request) {

@@ -13,12 +13,8 @@ import (
 	"math/big"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
-
-	"k8s.io/client-go/tools/clientcmd"
 )
 
 // Start starts a fault proxy in front of the API server of
@@ -29,30 +25,8 @@ import (
 // It stops when the test ends.
 func Start(t *testing.T, kubeconfig string, cfg Config) (string, *Proxy) {
 	t.Helper()
-	kc, err := clientcmd.LoadFromFile(kubeconfig)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cluster := kc.Clusters[kc.Contexts[kc.CurrentContext].Cluster]
-	caData := cluster.CertificateAuthorityData
-	if len(caData) == 0 && cluster.CertificateAuthority != "" {
-		if caData, err = os.ReadFile(cluster.CertificateAuthority); err != nil {
-			t.Fatal(err)
-		}
-	}
-	roots := x509.NewCertPool()
-	if !roots.AppendCertsFromPEM(caData) {
-		t.Fatal("fault proxy: the kubeconfig has no CA to verify the API server with")
-	}
-	p := &Proxy{
-		upstream: cluster.Server,
-		transport: &http.Transport{
-			TLSClientConfig:     &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12},
-			ForceAttemptHTTP2:   true,
-			MaxIdleConnsPerHost: 64,
-		},
-		sched: newSchedule(cfg),
-	}
+	up := LoadUpstream(t, kubeconfig)
+	p := &Proxy{upstream: up.Server, transport: up.Transport, sched: newSchedule(cfg)}
 
 	cert, certPEM := selfSignedLoopbackCert(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -74,23 +48,8 @@ func Start(t *testing.T, kubeconfig string, cfg Config) (string, *Proxy) {
 		ErrorLog: log.New(io.Discard, "", 0),
 	}
 	go func() { _ = srv.ServeTLS(ln, "", "") }()
-	t.Cleanup(func() {
-		_ = srv.Close()
-		p.transport.CloseIdleConnections()
-	})
-
-	for _, c := range kc.Clusters {
-		if c.Server == cluster.Server {
-			c.Server = "https://" + ln.Addr().String()
-			c.CertificateAuthority = ""
-			c.CertificateAuthorityData = certPEM
-		}
-	}
-	path := filepath.Join(t.TempDir(), "proxy-kubeconfig")
-	if err := clientcmd.WriteToFile(*kc, path); err != nil {
-		t.Fatal(err)
-	}
-	return path, p
+	t.Cleanup(func() { _ = srv.Close() })
+	return up.Redirect(t, "https://"+ln.Addr().String(), certPEM), p
 }
 
 // selfSignedLoopbackCert makes a certificate for 127.0.0.1 that is its own
