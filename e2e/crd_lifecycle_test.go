@@ -17,10 +17,6 @@ import (
 	"github.com/kapply-dev/kapply/internal/testcluster"
 )
 
-func crdOf(group, kind, plural string) string {
-	return strings.NewReplacer("GROUP", group, "KIND", kind, "PLURAL", plural).Replace(crdTemplate)
-}
-
 // The wait for one CRD holds back only its custom resources: while the
 // watch on CRD A is held by the proxy (A is never seen established), the
 // custom resource of CRD B and the ConfigMap are written (issues 13 H and

@@ -323,21 +323,7 @@ func TestDiffShowsObjectsOfANewNamespaceOrCRDAsWritten(t *testing.T) {
 	kc := testcluster.Kubeconfig(t)
 	ns, newNS := "diff-definitions", "diff-definitions-new"
 	testcluster.CreateNamespace(t, kc, ns)
-	crd := `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: gadgets.diff.e2e.kapply.dev
-spec:
-  group: diff.e2e.kapply.dev
-  scope: Namespaced
-  names: {plural: gadgets, singular: gadget, kind: Gadget}
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
-`
+	crd := plainCRD("diff.e2e.kapply.dev", "Gadget", "gadgets")
 	in := bundle(
 		"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: "+newNS+"\n",
 		configMap("inside", newNS, map[string]string{"k": "v"}),

@@ -68,21 +68,7 @@ func TestDiscoveryCacheOnDisk(t *testing.T) {
 
 	// A kind the cache does not know: its CRD is created behind kapply's
 	// back, then a run applies one of its objects.
-	crd := `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: ` + crdName + `
-spec:
-  group: discovery.kapply.dev
-  scope: Namespaced
-  names: {plural: sprockets, singular: sprocket, kind: Sprocket}
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
-`
+	crd := plainCRD("discovery.kapply.dev", "Sprocket", "sprockets")
 	obj := &unstructured.Unstructured{}
 	if err := yaml.Unmarshal([]byte(crd), &obj.Object); err != nil {
 		t.Fatal(err)

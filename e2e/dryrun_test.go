@@ -22,21 +22,7 @@ func TestServerDryRunOfANewNamespaceOrCRD(t *testing.T) {
 	kc := testcluster.Kubeconfig(t)
 	ns := "dry-run-definitions"
 	testcluster.CreateNamespace(t, kc, ns)
-	crd := `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: gizmos.dryrun.e2e.kapply.dev
-spec:
-  group: dryrun.e2e.kapply.dev
-  scope: Namespaced
-  names: {plural: gizmos, singular: gizmo, kind: Gizmo}
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
-`
+	crd := plainCRD("dryrun.e2e.kapply.dev", "Gizmo", "gizmos")
 	for _, command := range []string{"apply", "create"} {
 		t.Run(command, func(t *testing.T) {
 			newNS := "dry-run-new-" + command

@@ -134,24 +134,7 @@ func TestCreateAndUpdateRecoverLostResponses(t *testing.T) {
 	})
 }
 
-const widgetCRD = `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: widgets.faults.kapply.dev
-spec:
-  group: faults.kapply.dev
-  scope: Namespaced
-  names: {plural: widgets, singular: widget, kind: Widget}
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema:
-        type: object
-        properties:
-          spec: {type: object, x-kubernetes-preserve-unknown-fields: true}
-`
+var widgetCRD = plainCRD("faults.kapply.dev", "Widget", "widgets")
 
 // The wait for a bundle's CRD to be established survives watches that
 // fail to start and watches that end early.

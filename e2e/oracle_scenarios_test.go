@@ -97,24 +97,6 @@ stringData:
   user: admin
   token: not-a-real-token
 `
-	oracleCRD = `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: widgets.{{NS}}.oracle.dev
-spec:
-  group: {{NS}}.oracle.dev
-  scope: Namespaced
-  names: {plural: widgets, singular: widget, kind: Widget}
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema:
-        type: object
-        properties:
-          spec: {type: object, x-kubernetes-preserve-unknown-fields: true}
-`
 	oracleWidget = `apiVersion: {{NS}}.oracle.dev/v1
 kind: Widget
 metadata:
@@ -153,6 +135,7 @@ func indentItem(manifest string) string {
 }
 
 var (
+	oracleCRD      = plainCRD("{{NS}}.oracle.dev", "Widget", "widgets")
 	clusterRoleRef = oracleRef{gvr: schema.GroupVersionResource{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "clusterroles"}, name: "{{NS}}-reader", clusterScoped: true}
 	cmRef          = oracleRef{gvr: testcluster.ConfigMapsGVR, name: "settings"}
 	deployRef      = oracleRef{gvr: testcluster.DeploymentsGVR, name: "web"}

@@ -106,7 +106,7 @@ func TestPruneGoesOnWhenARecordedCRDIsGone(t *testing.T) {
 	ns := "prune-crd-gone"
 	testcluster.CreateNamespace(t, kc, ns)
 	dyn := testcluster.Dynamic(t, kc)
-	crd := strings.NewReplacer("GROUP", "gone13.kapply.dev", "KIND", "Gadget", "PLURAL", "gadgets").Replace(crdTemplate)
+	crd := crdOf("gone13.kapply.dev", "Gadget", "gadgets")
 	// --wait: the next run resolves its kind.
 	if code, _, stderr := kapplyIn(t, kc, crd, "apply", "-f", "-", "--wait", "--timeout", "1m"); code != exitOK {
 		t.Fatal(stderr)
@@ -141,25 +141,6 @@ func TestPruneGoesOnWhenARecordedCRDIsGone(t *testing.T) {
 		t.Errorf("the parent records %q, want ConfigMap alone", got)
 	}
 }
-
-// crdTemplate is a namespaced CRD with a status subresource; replace
-// GROUP, KIND and PLURAL.
-const crdTemplate = `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: PLURAL.GROUP
-spec:
-  group: GROUP
-  names: {kind: KIND, plural: PLURAL}
-  scope: Namespaced
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    subresources: {status: {}}
-    schema:
-      openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
-`
 
 // Parents made by older kubectl record group-resources
 // (contains-group-resources): their members are pruned. A parent that

@@ -278,22 +278,7 @@ func TestWaitFollowsACustomResourceReadyCondition(t *testing.T) {
 	kc := testcluster.Kubeconfig(t)
 	ns := "wait-custom"
 	testcluster.CreateNamespace(t, kc, ns)
-	crd := `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: gadgets.waittest.kapply.dev
-spec:
-  group: waittest.kapply.dev
-  names: {kind: Gadget, plural: gadgets}
-  scope: Namespaced
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    subresources: {status: {}}
-    schema:
-      openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
-`
+	crd := crdOf("waittest.kapply.dev", "Gadget", "gadgets")
 	cr := "apiVersion: waittest.kapply.dev/v1\nkind: Gadget\nmetadata:\n  name: g\nspec:\n  size: 1\n"
 	dyn := testcluster.Dynamic(t, kc)
 	gadgets := schema.GroupVersionResource{Group: "waittest.kapply.dev", Version: "v1", Resource: "gadgets"}
