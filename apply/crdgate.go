@@ -3,29 +3,40 @@ package apply
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/kapply-dev/kapply/dynamicx"
 )
 
-// crdGate waits for the bundle's CRDs and holds back only what needs
-// them (issues 13 and 19): the custom resources of a CRD of the bundle.
-// Every CRD the run created or changed is waited for at once, from the end
-// of the first stage, each within Options.CRDTimeout, so N CRDs take as
-// long as the slowest, not N times as long. The other objects go on; a
+// crdGate waits for the bundle's CRDs where something needs them, and
+// holds back only what does (issues 13 and 19): the custom resources of a
+// CRD of the bundle. The CRDs they need are waited for at once, from the
+// end of the first stage, each within Options.CRDTimeout, so N CRDs take
+// as long as the slowest, not N times as long. The other objects go on; a
 // custom resource is written as soon as its CRD is established. Admission
 // webhooks are written, and the run ends, only once every held-back object
-// is done and every CRD settled: a run leaves its CRDs established (the
-// next command can use their kinds, and the API server's own status write
-// does not land after the run, which would make a no-op re-apply look
-// changed).
+// is done.
+//
+// A CRD nothing in the bundle needs is not waited for, as with kubectl:
+// establishing a large CRD (Argo CD's 1.4 MB one) takes the API server
+// seconds, and a run that waited for it would be slower than kubectl for
+// nothing. --wait waits for it, as for every other object (its readiness
+// is Established). A next run that re-applies it meanwhile still reads as
+// unchanged: the server's status write is another manager's (see
+// changedByUs).
 type crdGate struct {
 	started  bool
 	waits    map[*Item]chan struct{} // closed once the CRD is settled
 	deferred sync.WaitGroup
 	sem      chan struct{}
+	// waited is how long the waits took, from their start until the last
+	// CRD was settled at settled; read them only after drain.
+	waited  time.Duration
+	settled time.Time
 }
 
-// start begins the waits, once: for each CRD this run created or changed.
+// start begins the waits, once: for each CRD this run created or changed
+// that an item of the plan depends on.
 func (g *crdGate) start(ctx context.Context, r *run, plan *Plan) {
 	if g.started {
 		return
@@ -34,18 +45,21 @@ func (g *crdGate) start(ctx context.Context, r *run, plan *Plan) {
 	g.waits = map[*Item]chan struct{}{}
 	g.sem = make(chan struct{}, r.opts.Concurrency)
 	r.mu.Lock()
-	for _, item := range plan.Stages[stageDefinitions] {
-		res := r.results[item]
-		if item.Resolved.Ref.GroupKind() != crdGK || res == nil || res.DryRun ||
-			(res.Action != Created && res.Action != Configured) || res.Err != nil {
-			continue
+	for _, item := range plan.Items {
+		for _, dep := range item.deps {
+			res := r.results[dep]
+			if _, ok := g.waits[dep]; ok || dep.Resolved.Ref.GroupKind() != crdGK || res == nil || res.DryRun ||
+				(res.Action != Created && res.Action != Configured) || res.Err != nil {
+				continue
+			}
+			g.waits[dep] = make(chan struct{})
 		}
-		g.waits[item] = make(chan struct{})
 	}
 	r.mu.Unlock()
 	if len(g.waits) == 0 {
 		return
 	}
+	began := time.Now()
 	var all sync.WaitGroup
 	for crd, done := range g.waits {
 		all.Go(func() {
@@ -64,6 +78,8 @@ func (g *crdGate) start(ctx context.Context, r *run, plan *Plan) {
 	// the kinds they define.
 	g.deferred.Go(func() {
 		all.Wait()
+		g.settled = time.Now()
+		g.waited = g.settled.Sub(began)
 		r.a.Clients.Mapper.Reset()
 	})
 }

@@ -71,6 +71,14 @@ type ChangeSet struct {
 	// Retries counts every retry of the run: the objects' and those of
 	// discovery, prefetching lists and the ApplySet parent.
 	Retries int
+	// CRDWait is how long the run waited for the CRDs it created or
+	// changed to be established: from the end of the first stage until
+	// the last of them was (they are waited for together; objects that do
+	// not need them are written meanwhile). Zero when it wrote none.
+	CRDWait time.Duration
+	// CRDWaitAlone is the part of CRDWait after every object's result:
+	// how long the run waited for nothing but its CRDs to be established.
+	CRDWaitAlone time.Duration
 	// Warnings are about the run as a whole, not one object: a kind the
 	// ApplySet records that the server no longer serves.
 	Warnings []string

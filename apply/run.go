@@ -137,6 +137,8 @@ type run struct {
 	progress func(Result)
 	crds     crdGate
 	pending  deferral
+	// lastResult is when the last object's result was recorded.
+	lastResult time.Time
 }
 
 // Run writes a plan stage by stage. Objects of one stage go in parallel;
@@ -184,7 +186,10 @@ func (a *Applier) run(ctx context.Context, plan *Plan, opts Options, set *applys
 	}
 	deferred.Wait()
 	r.crds.drain()
-	cs := &ChangeSet{Duration: time.Since(start), Retries: r.traffic().Retries() - retries}
+	cs := &ChangeSet{Duration: time.Since(start), Retries: r.traffic().Retries() - retries, CRDWait: r.crds.waited}
+	if r.crds.settled.After(r.lastResult) {
+		cs.CRDWaitAlone = r.crds.settled.Sub(r.lastResult)
+	}
 	for _, items := range plan.Stages {
 		for _, item := range items {
 			if !r.pending.deferred[item] {
@@ -271,6 +276,7 @@ func (r *run) record(item *Item, res Result) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.results[item] = &res
+	r.lastResult = time.Now()
 	if r.pending.deferred[item] {
 		r.pending.order = append(r.pending.order, item)
 	}

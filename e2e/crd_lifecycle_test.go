@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"strings"
 	"sync"
@@ -84,5 +85,59 @@ func TestApplyWaitWaitsForCRDsWithoutCustomResources(t *testing.T) {
 	// A CRD is ready once Established.
 	if code != exitOK || !strings.HasSuffix(stdout, "2 objects: 2 ready\n") || strings.Count(stderr, ": ready: Established") != 2 {
 		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+}
+
+// A CRD nothing in the bundle needs is not waited for (issue 19): with
+// the watch on it held by the proxy, so that it is never seen established,
+// the run still ends, every object created, and reports no CRD wait. Before,
+// every CRD the run wrote was waited for until the run ended, and this one
+// failed at --crd-timeout. Right after, a re-apply finds every object
+// unchanged, though the API server may still be establishing the CRD.
+func TestApplyDoesNotWaitForCRDsNothingNeeds(t *testing.T) {
+	kc := testcluster.Kubeconfig(t)
+	dyn := testcluster.Dynamic(t, kc)
+	suffix := time.Now().UnixNano() % 1_000_000_000
+	group := fmt.Sprintf("nowait%d.kapply.dev", suffix)
+	t.Cleanup(func() {
+		_ = dyn.Resource(crdsGVR).Delete(context.Background(), "widgets."+group, metav1.DeleteOptions{})
+	})
+	ns := fmt.Sprintf("crd-nowait-%d", suffix)
+	testcluster.CreateNamespace(t, kc, ns)
+	in := bundle(crdOf(group, "Widget", "widgets"), configMap("plain", ns, map[string]string{"k": "v"}))
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	pkc, _ := faultproxy.Start(t, kc, faultproxy.Config{Rules: []faultproxy.Rule{
+		{Fault: faultproxy.Hold, Release: release, Watch: true, Path: regexp.MustCompile(`/customresourcedefinitions$`), Query: regexp.MustCompile(`nowait`), Rate: 1},
+	}})
+	type outcome struct {
+		code           int
+		stdout, stderr string
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		code, stdout, stderr := kapplyIn(t, pkc, in, "apply", "-f", "-", "-o", "json", "--crd-timeout", "1m")
+		done <- outcome{code, stdout, stderr}
+	}()
+	var o outcome
+	select {
+	case o = <-done:
+	case <-time.After(3 * time.Minute):
+		t.Fatal("the run did not end within 3 minutes")
+	}
+	if o.code != exitOK {
+		t.Fatalf("exit %d\n%s%s", o.code, o.stdout, o.stderr)
+	}
+	_, sum := parseJSONResults(t, o.stdout)
+	if sum.Actions["created"] != 2 || sum.CRDWaitSeconds != 0 {
+		t.Errorf("summary %+v, want 2 created and no CRD wait\n%s", sum, o.stderr)
+	}
+
+	code, stdout, stderr := kapplyIn(t, kc, in, "apply", "-f", "-", "-o", "json")
+	if code != exitOK {
+		t.Fatalf("re-apply: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if _, sum := parseJSONResults(t, stdout); sum.Actions["unchanged"] != 2 {
+		t.Errorf("re-apply right after: summary %+v, want 2 unchanged\n%s", sum, stdout)
 	}
 }

@@ -69,6 +69,7 @@ type jsonSummary struct {
 	Actions         map[string]int `json:"actions"`
 	DurationSeconds float64        `json:"durationSeconds"`
 	Retries         int            `json:"retries,omitempty"`
+	CRDWaitSeconds  float64        `json:"crdWaitSeconds,omitempty"`
 }
 
 type jsonDiff struct {

@@ -57,6 +57,12 @@ type jsonSummary struct {
 	Actions         map[string]int `json:"actions"`
 	DurationSeconds float64        `json:"durationSeconds"`
 	Retries         int            `json:"retries,omitempty"`
+	// CRDWaitSeconds: how long the run waited for the CRDs it wrote to
+	// be established (apply.ChangeSet.CRDWait).
+	CRDWaitSeconds float64 `json:"crdWaitSeconds,omitempty"`
+	// CRDWaitAloneSeconds: the part of it after every object was written
+	// (apply.ChangeSet.CRDWaitAlone).
+	CRDWaitAloneSeconds float64 `json:"crdWaitAloneSeconds,omitempty"`
 }
 
 type printer struct {
@@ -79,7 +85,7 @@ var actionOrder = []apply.Action{apply.Created, apply.Configured, apply.Unchange
 func (p *printer) results(cs *apply.ChangeSet) {
 	if p.json {
 		enc := json.NewEncoder(p.s.out)
-		sum := jsonSummary{Schema: SummarySchema, Total: len(cs.Results), Actions: map[string]int{}, DurationSeconds: cs.Duration.Seconds(), Retries: cs.Retries}
+		sum := jsonSummary{Schema: SummarySchema, Total: len(cs.Results), Actions: map[string]int{}, DurationSeconds: cs.Duration.Seconds(), Retries: cs.Retries, CRDWaitSeconds: cs.CRDWait.Seconds(), CRDWaitAloneSeconds: cs.CRDWaitAlone.Seconds()}
 		for _, r := range cs.Results {
 			jr := jsonResult{
 				Schema: ResultSchema,
