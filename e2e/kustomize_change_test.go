@@ -3,6 +3,8 @@
 package e2e
 
 import (
+	"github.com/kapply-dev/kapply/internal/testfiles"
+
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -30,7 +32,7 @@ func TestKustomizeNewGeneratedConfigMapIsRolledAndTheOldPruned(t *testing.T) {
 	testcluster.CreateNamespace(t, kc, ns)
 	files := maps.Clone(kustomizeTree)
 	files["overlay/kustomization.yaml"] += "buildMetadata: [originAnnotations]\n"
-	root := writeKustomizeTree(t, files)
+	root := testfiles.Tree(t, files)
 	overlay := filepath.Join(root, "overlay")
 	args := []string{"apply", "-k", overlay, "-n", ns, "--applyset", "web", "--prune"}
 
@@ -120,7 +122,7 @@ func TestKustomizeBrokenWritesNothing(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			files := maps.Clone(kustomizeTree)
 			files["overlay/kustomization.yaml"] = tc.overlay
-			root := writeKustomizeTree(t, files)
+			root := testfiles.Tree(t, files)
 			t.Chdir(root)
 			code, stdout, stderr := kapplyIn(t, kc, "", "apply", "-k", "overlay", "-n", ns)
 			if code != exitUsage || !strings.Contains(stderr, tc.want) {
@@ -139,7 +141,7 @@ func TestKustomizeBrokenWritesNothing(t *testing.T) {
 	// validation): the failure names the original file and document.
 	files := maps.Clone(kustomizeTree)
 	files["base/app.yaml"] = strings.Replace(files["base/app.yaml"], "  replicas: 1\n", "  replicas: 1\n  replicaz: 2\n", 1)
-	root := writeKustomizeTree(t, files)
+	root := testfiles.Tree(t, files)
 	t.Chdir(root)
 	code, stdout, stderr := kapplyIn(t, kc, "", "apply", "-k", "overlay", "-n", ns)
 	if code != exitFailed || !strings.Contains(stdout, "deployment.apps/prod-web -n "+ns+" failed: base/app.yaml#1: ") || !strings.Contains(stdout, "replicaz") {
@@ -156,7 +158,7 @@ func TestKustomizeGeneratedSecretValuesNeverShow(t *testing.T) {
 	testcluster.CreateNamespace(t, kc, ns)
 	files := maps.Clone(kustomizeTree)
 	files["overlay/kustomization.yaml"] += "secretGenerator:\n  - name: creds\n    literals: [TOKEN=first-kustomize-token]\n"
-	root := writeKustomizeTree(t, files)
+	root := testfiles.Tree(t, files)
 	overlay := filepath.Join(root, "overlay")
 	applyJSON(t, kc, "", "apply", "-k", overlay, "-n", ns)
 

@@ -3,8 +3,9 @@
 package e2e
 
 import (
+	"github.com/kapply-dev/kapply/internal/testfiles"
+
 	"context"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
@@ -103,22 +104,6 @@ spec:
           resources:
             limits: {cpu: 100m, memory: 64Mi}
 `,
-}
-
-// writeKustomizeTree writes files under a new directory and returns it.
-func writeKustomizeTree(t *testing.T, files map[string]string) string {
-	t.Helper()
-	root := t.TempDir()
-	for p, content := range files {
-		full := filepath.Join(root, p)
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return root
 }
 
 // devKubectl runs the devcluster's kubectl (1.37) against kc.
@@ -238,7 +223,7 @@ func TestKustomizePodinfoCorpusDirectory(t *testing.T) {
 // and those of `kubectl apply -k --server-side`, each in a twin namespace.
 func TestKustomizeOverlayMatchesKubectl(t *testing.T) {
 	kc := testcluster.Kubeconfig(t)
-	overlay := filepath.Join(writeKustomizeTree(t, kustomizeTree), "overlay")
+	overlay := filepath.Join(testfiles.Tree(t, kustomizeTree), "overlay")
 	rendered := devKubectl(t, kc, "", "kustomize", overlay)
 
 	piped, err := manifests.Decode("-", []byte(rendered))

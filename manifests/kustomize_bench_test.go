@@ -1,8 +1,9 @@
 package manifests
 
 import (
+	"github.com/kapply-dev/kapply/internal/testfiles"
+
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -33,14 +34,7 @@ func overlay1k(b *testing.B) string {
 		files["base/"+name] = sb.String()
 		files["base/kustomization.yaml"] += "  - " + name + "\n"
 	}
-	for p, c := range files {
-		if err := os.MkdirAll(filepath.Dir(filepath.Join(root, p)), 0o755); err != nil {
-			b.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(root, p), []byte(c), 0o644); err != nil {
-			b.Fatal(err)
-		}
-	}
+	testfiles.Write(b, root, files)
 	return filepath.Join(root, "overlay")
 }
 

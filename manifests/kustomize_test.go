@@ -1,8 +1,8 @@
 package manifests
 
 import (
-	"os"
-	"path/filepath"
+	"github.com/kapply-dev/kapply/internal/testfiles"
+
 	"strconv"
 	"strings"
 	"testing"
@@ -10,23 +10,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
-
-// writeTree writes files (path -> content) under a new temporary directory
-// and returns it.
-func writeTree(t *testing.T, files map[string]string) string {
-	t.Helper()
-	root := t.TempDir()
-	for p, content := range files {
-		full := filepath.Join(root, p)
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return root
-}
 
 const kustBaseApp = `apiVersion: v1
 kind: Service
@@ -55,7 +38,7 @@ spec:
 `
 
 func kustTree(t *testing.T, overlay string) string {
-	return writeTree(t, map[string]string{
+	return testfiles.Tree(t, map[string]string{
 		"base/kustomization.yaml":    "resources:\n  - app.yaml\nconfigMapGenerator:\n  - name: other\n    literals: [A=1]\n  - name: web-config\n    literals: [GREETING=hello]\n",
 		"base/app.yaml":              kustBaseApp,
 		"overlay/kustomization.yaml": overlay,
@@ -136,14 +119,7 @@ func TestKustomizeErrorsNameFileAndEntry(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			root := kustTree(t, tc.overlay)
-			for p, c := range tc.extra {
-				if err := os.MkdirAll(filepath.Dir(filepath.Join(root, p)), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(filepath.Join(root, p), []byte(c), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
+			testfiles.Write(t, root, tc.extra)
 			t.Chdir(root)
 			objs, err := Read(t.Context(), ReadOptions{Kustomize: "overlay"})
 			if err == nil {
@@ -160,7 +136,7 @@ func TestKustomizeErrorsNameFileAndEntry(t *testing.T) {
 }
 
 func TestKustomizeDirectoryProblems(t *testing.T) {
-	root := writeTree(t, map[string]string{"plain/a.yaml": "kind: ConfigMap\n"})
+	root := testfiles.Tree(t, map[string]string{"plain/a.yaml": "kind: ConfigMap\n"})
 	t.Chdir(root)
 	tests := []struct{ dir, want string }{
 		{"plain", "plain: no kustomization.yaml, kustomization.yml or Kustomization in this directory"},

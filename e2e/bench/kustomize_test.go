@@ -3,8 +3,9 @@
 package bench
 
 import (
+	"github.com/kapply-dev/kapply/internal/testfiles"
+
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -23,15 +24,7 @@ func (b *bench) kustomizeOverlay(prefix string, n int) string {
 		"base/bundle.yaml":           bundlegen.Sized(prefix, n).YAML(),
 		"overlay/kustomization.yaml": "resources: [../base]\nlabels:\n  - pairs: {tier: bench}\ncommonAnnotations: {owner: bench}\nimages:\n  - {name: nginx, newTag: \"1.27.1\"}\n",
 	}
-	for p, content := range files {
-		full := filepath.Join(root, p)
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			b.t.Fatal(err)
-		}
-		if err := os.WriteFile(full, []byte(content), 0o600); err != nil {
-			b.t.Fatal(err)
-		}
-	}
+	testfiles.Write(b.t, root, files)
 	return filepath.Join(root, "overlay")
 }
 
