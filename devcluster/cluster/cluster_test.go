@@ -18,6 +18,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/utils/ptr"
 )
@@ -263,6 +264,48 @@ func TestDeploymentBecomesAvailableOnKwokNode(t *testing.T) {
 		if ip := net.ParseIP(p.Status.PodIP); ip == nil || !podNet.Contains(ip) || !ip.IsLoopback() {
 			t.Errorf("pod %s has IP %q, want a loopback address in %s", p.Name, p.Status.PodIP, PodCIDR)
 		}
+	}
+	nodeSurvivesAStalledKwok(t, c, cs)
+}
+
+// nodeSurvivesAStalledKwok stops kwok (the fake kubelet) for longer than
+// the node controller's default grace period, as a loaded machine can
+// starve it: the node must stay Ready and the Deployment available.
+func nodeSurvivesAStalledKwok(t *testing.T, c *Cluster, cs *kubernetes.Clientset) {
+	t.Helper()
+	var kwok *Component
+	for _, comp := range c.State.Components {
+		if comp.Name == "kwok" {
+			kwok = &Component{Name: comp.Name, PID: comp.PID}
+		}
+	}
+	if kwok == nil {
+		t.Fatal("no kwok component in the cluster's state")
+	}
+	if err := syscall.Kill(kwok.PID, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = syscall.Kill(kwok.PID, syscall.SIGCONT) }()
+	const stalled = 65 * time.Second // the default grace period is 50 s
+	ctx, cancel := context.WithTimeout(t.Context(), stalled+time.Minute)
+	defer cancel()
+	for end := time.Now().Add(stalled); time.Now().Before(end); time.Sleep(time.Second) {
+		node, err := cs.CoreV1().Nodes().Get(ctx, NodeName(0), metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, cond := range node.Status.Conditions {
+			if cond.Type == corev1.NodeReady && cond.Status != corev1.ConditionTrue {
+				t.Fatalf("node %s went %s (%s) while kwok was stopped: pods on it turn NotReady", node.Name, cond.Status, cond.Reason)
+			}
+		}
+	}
+	got, err := cs.AppsV1().Deployments("default").Get(ctx, "web", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status.AvailableReplicas != 2 {
+		t.Errorf("after kwok stalled for %s: %d of 2 replicas available", stalled, got.Status.AvailableReplicas)
 	}
 }
 

@@ -138,6 +138,11 @@ func Up(ctx context.Context, opts Options) (_ *Cluster, err error) {
 		"--service-account-private-key-file="+filepath.Join(dir, "sa.key"),
 		"--root-ca-file="+caFile,
 		"--service-cluster-ip-range="+ServiceCIDR,
+		// kwok renews the fake nodes' leases; on a loaded 2-core machine
+		// it can miss the default 50 s, and a NotReady node turns every
+		// Pod on it NotReady: Deployments under test stop being
+		// available. Nothing here tests node failure.
+		"--node-monitor-grace-period="+nodeMonitorGracePeriod.String(),
 	)); err != nil {
 		return nil, err
 	}
@@ -168,6 +173,10 @@ func Up(ctx context.Context, opts Options) (_ *Cluster, err error) {
 	opts.logf("%d kwok node(s) ready (%s)", opts.Nodes, time.Since(start).Round(time.Millisecond))
 	return c, c.State.save(dir)
 }
+
+// nodeMonitorGracePeriod is how long a fake node may go without a
+// heartbeat before the node controller calls it NotReady.
+const nodeMonitorGracePeriod = 5 * time.Minute
 
 func (c *Cluster) start(bin, name string, args []string) error {
 	comp, err := startComponent(bin, c.Dir, name, args)
