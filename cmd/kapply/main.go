@@ -26,7 +26,9 @@ func main() {
 		<-signals
 		os.Exit(exitInterrupted)
 	}()
+	stopProfiles := startProfiles(os.Stderr)
 	code := run(ctx, os.Args, streams{in: os.Stdin, out: os.Stdout, err: os.Stderr, errIsTerminal: stderrIsTerminal()})
+	stopProfiles()
 	cancel()
 	os.Exit(code)
 }
