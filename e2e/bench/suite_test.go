@@ -182,6 +182,13 @@ func (b *bench) kapply(kubeconfig string, args ...string) []string {
 	return append([]string{b.kapplyBin}, append(args, "--kubeconfig", kubeconfig, "--cache-dir", filepath.Join(b.dir, "kapply-cache"))...)
 }
 
+// kapplyWith is kapply with another kapply binary, on the bench's cluster.
+func (b *bench) kapplyWith(bin string, args ...string) []string {
+	argv := b.kapply(b.kubeconfig, args...)
+	argv[0] = bin
+	return argv
+}
+
 func (b *bench) kubectl(kubeconfig string, args ...string) []string {
 	return append([]string{b.devclusterBin, "kubectl"}, append(args, "--kubeconfig", kubeconfig, "--cache-dir", filepath.Join(b.dir, "kubectl-cache"))...)
 }
