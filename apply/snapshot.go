@@ -48,7 +48,7 @@ func (r *run) prefetch(ctx context.Context, items []*Item) *snapshot {
 	if r.opts.Mode != ServerSideApply && r.opts.DryRun != DryRunClient {
 		return snap
 	}
-	forLargeGroups(items, r.opts.Concurrency, func(*Item) bool { return true }, func(k groupKey) {
+	forLargeGroups(items, r.opts.Concurrency, func(item *Item) bool { return !r.inNewNamespace(item) }, func(k groupKey) {
 		list, err := r.a.Clients.Metadata.Resource(k.gvr).Namespace(k.ns).List(ctx, metav1.ListOptions{})
 		if err != nil {
 			return
@@ -98,6 +98,9 @@ func (r *run) lookup(ctx context.Context, item *Item, snap *snapshot) (live live
 	if item.ServedByBundle {
 		return liveMeta{}, false, nil // its kind did not exist when the run began
 	}
+	if r.inNewNamespace(item) {
+		return liveMeta{}, false, nil // its namespace did not exist when the run began
+	}
 	snap.mu.Lock()
 	rvs, ok := snap.listed[keyOf(item)]
 	snap.mu.Unlock()
@@ -114,6 +117,23 @@ func (r *run) lookup(ctx context.Context, item *Item, snap *snapshot) (live live
 		return liveMeta{}, false, fmt.Errorf("read live object: %w", err)
 	}
 	return metaOf(&m.ObjectMeta), true, nil
+}
+
+// inNewNamespace reports whether the item lives in a Namespace of the
+// bundle that this run found missing and created (or, in a client dry run,
+// would create): nothing was in it when the run began, so there is nothing
+// to read before writing. A first apply into new namespaces then sends no
+// LIST or GET per group or object (issue 16).
+func (r *run) inNewNamespace(item *Item) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, dep := range item.deps {
+		if dep.Resolved.Ref.GroupKind() == namespaceGK {
+			res := r.results[dep]
+			return res != nil && res.Action == Created
+		}
+	}
+	return false
 }
 
 // checkOwnership refuses to write an object that another ApplySet owns,

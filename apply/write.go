@@ -93,15 +93,33 @@ func (r *run) serverSideApply(ctx context.Context, item *Item, snap *snapshot) (
 		return Failed, nil, fmt.Errorf("encode: %w", err)
 	}
 	force := r.opts.ForceConflicts
-	var out *unstructured.Unstructured
+	// out is the object the server answers with: its metadata only, unless
+	// more of it is read below (a dry run compares whole objects; a custom
+	// resource's status may need settling). The server then encodes, and
+	// kapply decodes, a fraction of each object (issue 16).
+	var out metav1.Object
+	var full *unstructured.Unstructured
+	wantFull := live != nil || item.ServedByBundle || !builtinGroups[item.Resolved.GVR.Group]
+	mi := item.Resolved.MetadataResource(r.a.Clients.Metadata)
 	send := func() error {
-		return r.retry(ctx, func() (err error) { // an apply patch is idempotent
-			out, err = ri.Patch(ctx, name, types.ApplyPatchType, data, metav1.PatchOptions{
+		return r.retry(ctx, func() error { // an apply patch is idempotent
+			opts := metav1.PatchOptions{
 				FieldManager:    r.opts.FieldManager,
 				Force:           &force,
 				DryRun:          r.dryRun(),
 				FieldValidation: string(r.opts.Validation),
-			})
+			}
+			if wantFull {
+				got, err := ri.Patch(ctx, name, types.ApplyPatchType, data, opts)
+				if err == nil {
+					out, full = got, got
+				}
+				return err
+			}
+			got, err := mi.Patch(ctx, name, types.ApplyPatchType, data, opts)
+			if err == nil {
+				out = got
+			}
 			return err
 		})
 	}
@@ -120,12 +138,12 @@ func (r *run) serverSideApply(ctx context.Context, item *Item, snap *snapshot) (
 	}
 	switch {
 	case !exists:
-		if r.opts.DryRun == DryRunNone && needsSettling(item, out, r.opts.FieldManager) {
+		if r.opts.DryRun == DryRunNone && needsSettling(item, out, full, r.opts.FieldManager) {
 			// Settle now what the server would otherwise rewrite on the
 			// next apply, so that a re-run is a true no-op. Best effort:
 			// the object was created either way.
 			_ = r.retry(ctx, func() error {
-				_, err := ri.Patch(ctx, name, types.ApplyPatchType, data, metav1.PatchOptions{
+				_, err := mi.Patch(ctx, name, types.ApplyPatchType, data, metav1.PatchOptions{
 					FieldManager: r.opts.FieldManager, Force: &force, FieldValidation: string(r.opts.Validation),
 				})
 				return err
@@ -135,10 +153,10 @@ func (r *run) serverSideApply(ctx context.Context, item *Item, snap *snapshot) (
 	case live != nil:
 		// A dry run stores no migration: show what it would remove.
 		policy := migrationPolicy{manager: r.opts.FieldManager, from: r.opts.MigrateFrom}
-		if out, migrated, err = policy.previewOnServer(ctx, ri, live, out); err != nil {
+		if full, migrated, err = policy.previewOnServer(ctx, ri, live, full); err != nil {
 			return Failed, nil, err
 		}
-		if sameContent(live, out) {
+		if sameContent(live, full) {
 			return Unchanged, migrated, nil
 		}
 		return Configured, migrated, nil
@@ -166,7 +184,7 @@ func (r *run) serverSideApply(ctx context.Context, item *Item, snap *snapshot) (
 // it too. So the move is ours unless another entry changed; a writer whose
 // entry came out the same (same fields, same second) goes unseen, and its
 // move is taken as ours.
-func changedByUs(before liveMeta, out *unstructured.Unstructured, manager string) bool {
+func changedByUs(before liveMeta, out metav1.Object, manager string) bool {
 	if before.generation == 0 || out.GetGeneration() != before.generation {
 		return true
 	}
@@ -242,7 +260,10 @@ func sameContent(a, b *unstructured.Unstructured) bool {
 //     "before-first-apply" entry and bumps the resourceVersion;
 //   - a custom resource whose CRD defaults its status: create drops status,
 //     the defaults appear on read, and the next write stores them.
-func needsSettling(item *Item, created *unstructured.Unstructured, manager string) bool {
+//
+// full is the whole object created, or nil when only its metadata was read
+// (a built-in kind, whose status needs no settling).
+func needsSettling(item *Item, created metav1.Object, full *unstructured.Unstructured, manager string) bool {
 	owned := false
 	for _, mf := range created.GetManagedFields() {
 		if mf.Manager == manager {
@@ -252,7 +273,10 @@ func needsSettling(item *Item, created *unstructured.Unstructured, manager strin
 	if !owned {
 		return true
 	}
-	status, _, _ := unstructured.NestedFieldNoCopy(created.Object, "status")
+	if full == nil {
+		return false
+	}
+	status, _, _ := unstructured.NestedFieldNoCopy(full.Object, "status")
 	if m, ok := status.(map[string]any); !ok || len(m) == 0 {
 		return false
 	}

@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/metadata"
 )
 
 // Resolved is an object mapped to its API resource, with its namespace
@@ -69,4 +70,15 @@ func ResolveWithScope(cfg *Config, u *unstructured.Unstructured, gvr schema.Grou
 		return Resolved{}, fmt.Errorf("%w: %s names namespace %q but -n is %q", ErrNamespaceMismatch, ref.KindName(), ref.Namespace, cfg.Namespace)
 	}
 	return res, nil
+}
+
+// MetadataResource returns the metadata client for the object's resource,
+// namespaced when the resource is: its writes answer with the object's
+// metadata only.
+func (r Resolved) MetadataResource(md metadata.Interface) metadata.ResourceInterface {
+	res := md.Resource(r.GVR)
+	if r.Namespaced {
+		return res.Namespace(r.Ref.Namespace)
+	}
+	return res
 }

@@ -52,6 +52,9 @@ type Request struct {
 	Method string
 	Path   string
 	Query  string
+	// Accept is the request's Accept header: what the client asked the
+	// server to answer with (as=PartialObjectMetadata: metadata only).
+	Accept string
 	Watch  bool
 	// Fault is the fault injected, "" when the request went through as is.
 	Fault Kind
@@ -133,7 +136,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.seq++
 	seq, rule := p.seq, p.sched.pick(r, watch)
 	p.mu.Unlock()
-	entry := Request{Seq: seq, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Watch: watch}
+	entry := Request{Seq: seq, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Accept: r.Header.Get("Accept"), Watch: watch}
 	if rule == nil {
 		p.forward(w, r, entry, false)
 		return
