@@ -169,62 +169,80 @@ func parseYAML(path string, text []byte, ix lineIndex, from, docBase int, enc en
 		// stream, keeping only the first document.
 		chunks = []chunk{{doc: 1, line: 1, size: len(text), data: kubectlLines(text), addedLF: len(text) > 0 && text[len(text)-1] != '\n', utf16: true}}
 	}
-	for _, c := range chunks {
+	results := make([]chunkResult, len(chunks))
+	forEachChunk(len(chunks), func(i int) {
+		c := chunks[i]
 		c.doc += docBase
-		start := c.at(mark{1, 1})
-		fail := func(e *posError) { errs = append(errs, docError(path, c.doc, start, e)) }
-		if c.sepErr != nil {
-			fail(c.sepErr)
-			continue
+		results[i] = parseYAMLChunk(path, c, enc, opts)
+	})
+	for _, r := range results {
+		errs = append(errs, r.errs...)
+		if r.ok {
+			docs = append(docs, r.doc)
 		}
-		if c.size > MaxDocumentBytes {
-			fail(refuseAt(start, refusedUnsafe, "%s", tooLarge(c.size)))
-			continue
-		}
-		if hasPrefix(c.data, bomUTF8+bomUTF8) || enc.bom && c.off == 0 && hasPrefix(c.data, bomUTF8) {
-			fail(refuseAt(start, refusedUnsafe, "two byte order marks (U+FEFF) start this document: kubectl misreads the lines after them; remove one"))
-			continue
-		}
-		if off, r := checkYAMLText(c.data); off >= 0 {
-			fail(refuseAt(c.at(newLineIndex(c.data).pos(c.data, off)), refusedUnsafe,
-				"control character U+%04X is not allowed in YAML; write it as an escape in a double-quoted string", r))
-			continue
-		}
-		root, perr := parseChunk(c)
-		if perr != nil {
-			fail(perr)
-			continue
-		}
-		if at, bad := badTab(&c, root); bad {
-			fail(errorAt(c.at(at), "a tab in indentation (or after \"- \"): kubectl refuses it, YAML indents with spaces; replace it with spaces"))
-			continue
-		}
-		if root == nil {
-			continue
-		}
-		if err := check11(&c, root); err != nil {
-			errs = append(errs, docError(path, c.doc, start, asPosError(err, start)))
-			continue
-		}
-		d := parsedDoc{doc: c.doc}
-		conv := &yamlConverter{chunk: &c, marks: &d.marks, kubectlKeys: opts.kubectlKeys}
-		d.marks.top.start = conv.at(root)
-		v, err := conv.value(root, inRoot, 0)
-		if err != nil {
-			errs = append(errs, docError(path, c.doc, d.marks.top.start, asPosError(err, d.marks.top.start)))
-			continue
-		}
-		if v == nil {
-			continue // a null document, skipped like an empty one (kubectl does too)
-		}
-		d.value = v
-		if err := checkMapping(v, d.marks.top.start); err != nil {
-			errs = append(errs, docError(path, c.doc, d.marks.top.start, err))
-			continue
-		}
-		docs = append(docs, d)
 	}
 	return docs, errs
+}
+
+// chunkResult is what one document of a YAML input came to: a parsed
+// document (ok), or errors, or nothing (an empty or null document).
+type chunkResult struct {
+	doc  parsedDoc
+	ok   bool
+	errs []error
+}
+
+// parseYAMLChunk parses and converts one document of a YAML input.
+func parseYAMLChunk(path string, c chunk, enc encoding, opts decodeOptions) chunkResult {
+	start := c.at(mark{1, 1})
+	var out chunkResult
+	fail := func(e *posError) chunkResult {
+		out.errs = append(out.errs, docError(path, c.doc, start, e))
+		return out
+	}
+	if c.sepErr != nil {
+		return fail(c.sepErr)
+	}
+	if c.size > MaxDocumentBytes {
+		return fail(refuseAt(start, refusedUnsafe, "%s", tooLarge(c.size)))
+	}
+	if hasPrefix(c.data, bomUTF8+bomUTF8) || enc.bom && c.off == 0 && hasPrefix(c.data, bomUTF8) {
+		return fail(refuseAt(start, refusedUnsafe, "two byte order marks (U+FEFF) start this document: kubectl misreads the lines after them; remove one"))
+	}
+	if off, r := checkYAMLText(c.data); off >= 0 {
+		return fail(refuseAt(c.at(newLineIndex(c.data).pos(c.data, off)), refusedUnsafe,
+			"control character U+%04X is not allowed in YAML; write it as an escape in a double-quoted string", r))
+	}
+	root, perr := parseChunk(c)
+	if perr != nil {
+		return fail(perr)
+	}
+	if at, bad := badTab(&c, root); bad {
+		return fail(errorAt(c.at(at), "a tab in indentation (or after \"- \"): kubectl refuses it, YAML indents with spaces; replace it with spaces"))
+	}
+	if root == nil {
+		return out
+	}
+	if err := check11(&c, root); err != nil {
+		return fail(asPosError(err, start))
+	}
+	d := parsedDoc{doc: c.doc}
+	conv := &yamlConverter{chunk: &c, marks: &d.marks, kubectlKeys: opts.kubectlKeys}
+	d.marks.top.start = conv.at(root)
+	v, err := conv.value(root, inRoot, 0)
+	if err != nil {
+		out.errs = append(out.errs, docError(path, c.doc, d.marks.top.start, asPosError(err, d.marks.top.start)))
+		return out
+	}
+	if v == nil {
+		return out // a null document, skipped like an empty one (kubectl does too)
+	}
+	d.value = v
+	if err := checkMapping(v, d.marks.top.start); err != nil {
+		out.errs = append(out.errs, docError(path, c.doc, d.marks.top.start, err))
+		return out
+	}
+	return chunkResult{doc: d, ok: true}
 }
 
 // at turns a position in the chunk into one in the input.
