@@ -34,3 +34,30 @@ func crdOf(group, kind, plural string) string {
 func plainCRD(group, kind, plural string) string {
 	return strings.NewReplacer("GROUP", group, "KIND", kind, "PLURAL", plural, "STATUS", "").Replace(crdTemplate)
 }
+
+// specCRD is the YAML of a namespaced CRD of one version, v1, without a
+// status subresource, whose spec has exactly the given properties:
+// specProperties is YAML indented by 14 spaces (the level of spec's
+// properties).
+func specCRD(group, kind, plural, specProperties string) string {
+	return strings.NewReplacer("GROUP", group, "KIND", kind, "PLURAL", plural).Replace(`apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: PLURAL.GROUP
+spec:
+  group: GROUP
+  names: {kind: KIND, plural: PLURAL}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+`) + specProperties
+}

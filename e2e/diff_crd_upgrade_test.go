@@ -18,26 +18,7 @@ func upgradeCRD(fields ...string) string {
 	for _, f := range fields {
 		fmt.Fprintf(&props, "                %s: {type: string}\n", f)
 	}
-	return `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: widgets.upgrade.e2e.kapply.dev
-spec:
-  group: upgrade.e2e.kapply.dev
-  scope: Namespaced
-  names: {plural: widgets, singular: widget, kind: Widget}
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema:
-        type: object
-        properties:
-          spec:
-            type: object
-            properties:
-` + props.String()
+	return specCRD("upgrade.e2e.kapply.dev", "Widget", "widgets", props.String())
 }
 
 // TestDiffCRDUpgradeInTheSameBundle: a bundle that adds a field to a CRD

@@ -94,26 +94,7 @@ func TestDiffJSONPathsNameKeyedListItemsByKey(t *testing.T) {
 	t.Run("a CRD's list-type map", func(t *testing.T) {
 		const crdName = "routes.keyed.e2e.kapply.dev"
 		testcluster.Fresh(t, kc, testcluster.CRDsGVR, crdName)
-		crd := `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: ` + crdName + `
-spec:
-  group: keyed.e2e.kapply.dev
-  names: {kind: Route, plural: routes, singular: route}
-  scope: Namespaced
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema:
-        type: object
-        properties:
-          spec:
-            type: object
-            properties:
-              rules:
+		crd := specCRD("keyed.e2e.kapply.dev", "Route", "routes", `              rules:
                 type: array
                 x-kubernetes-list-type: map
                 x-kubernetes-list-map-keys: [host, port]
@@ -128,7 +109,7 @@ spec:
                 type: array
                 x-kubernetes-list-type: atomic
                 items: {type: string}
-`
+`)
 		route := func(rules, hosts string) string {
 			return "apiVersion: keyed.e2e.kapply.dev/v1\nkind: Route\nmetadata:\n  name: r\nspec:\n  rules:\n" + rules + "  hosts: [" + hosts + "]\n"
 		}
