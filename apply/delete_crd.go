@@ -26,9 +26,11 @@ const crdListTimeout = time.Minute
 // deletion takes with it.
 //
 // A CRD deleted seconds after it was installed can stay Terminating for
-// minutes: the API server's CRD finalizer lists its instances, gets
-// "storage is (re)initializing" while the resource's watch cache is still
-// being built, and does not try again for a long while
+// minutes: the API server builds a resource's storage, and its watch
+// cache, on the first request for it; when its CRD finalizer makes that
+// request, its list of instances gets "storage is (re)initializing" (on
+// the devcluster, for nearly every CRD nobody listed before), and now
+// and then it does not try again for minutes
 // (operator-framework/operator-controller#1437). Once a list of ours is
 // answered the storage is ready, and the finalizer's list is too.
 func (a *Applier) prepareCRDDelete(ctx context.Context, name string) (string, error) {
