@@ -109,6 +109,7 @@ func MakePlan(ctx context.Context, mapper meta.RESTMapper, cfg *dynamicx.Config,
 	p := &Plan{}
 	crds := map[schema.GroupKind]*bundleCRD{}
 	namespaces := map[string]*Item{}
+	awaited := map[schema.GroupVersionKind]bool{} // kinds looked for among the cluster's CRDs
 	var errs []error
 
 	// CRDs and Namespaces first, so other objects can find them.
@@ -147,6 +148,17 @@ func MakePlan(ctx context.Context, mapper meta.RESTMapper, cfg *dynamicx.Config,
 			continue
 		}
 		item, err := resolveItem(ctx, mapper, cfg, o)
+		if _, inBundle := crds[gk]; err != nil && meta.IsNoMatchError(err) && !inBundle {
+			// Its CRD may be on the cluster, written a moment ago and
+			// not established yet.
+			gvk := o.Obj.GroupVersionKind()
+			if rm, ok := mapper.(meta.ResettableRESTMapper); ok && !awaited[gvk] {
+				awaited[gvk] = true
+				if awaitClusterCRD(ctx, cfg, gvk) {
+					item, err = resolveAfterEstablished(ctx, rm, cfg, o)
+				}
+			}
+		}
 		if err != nil && meta.IsNoMatchError(err) {
 			if bc, ok := crds[gk]; ok && bc.versions[o.Obj.GroupVersionKind().Version] {
 				item, err = resolveFromBundle(cfg, o, bc)

@@ -141,3 +141,24 @@ func TestApplyDoesNotWaitForCRDsNothingNeeds(t *testing.T) {
 		t.Errorf("re-apply right after: summary %+v, want 2 unchanged\n%s", sum, stdout)
 	}
 }
+
+// A run that needs a kind whose CRD is on the cluster but not established
+// yet waits for it (issue 19): a script that applies CRDs in one step and
+// their custom resources in the next works without --wait, though the
+// first run did not wait for CRDs nothing in its bundle needed. Argo CD's
+// CRDs take the API server a while to establish (one is 1.4 MB), so the
+// second run, started at once, meets them not established. Before, it
+// failed with "unknown kind". A fresh cluster: the CRDs' names are fixed.
+func TestApplyRightAfterItsCRDWaitsForIt(t *testing.T) {
+	kc := testcluster.New(t)
+	ns := "argocd"
+	testcluster.CreateNamespace(t, kc, ns)
+	if code, stdout, stderr := kapplyIn(t, kc, "", "apply", "-f", "../testdata/bundles/argo-cd/install.yaml", "-n", ns); code != exitOK {
+		t.Fatalf("apply Argo CD: exit %d\n%s%s", code, stdout, stderr)
+	}
+	cr := "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: set\n  namespace: " + ns + "\nspec:\n  generators: []\n  template:\n    metadata: {}\n    spec:\n      project: default\n      destination: {}\n"
+	code, stdout, stderr := kapplyIn(t, kc, cr, "apply", "-f", "-")
+	if code != exitOK || !strings.Contains(stdout, "applicationset.argoproj.io/set -n "+ns+" created") {
+		t.Fatalf("apply a custom resource right after: exit %d\n%s%s", code, stdout, stderr)
+	}
+}
