@@ -229,7 +229,9 @@ func TestDeleteApplySetListsACRDsResourceFirst(t *testing.T) {
 	testcluster.CreateNamespace(t, kc, ns)
 	testcluster.Fresh(t, kc, crdsGVR, name)
 	crd := crdOf("set13.kapply.dev", "Widget", "widgets")
-	if code, stdout, stderr := kapplyIn(t, kc, crd, "apply", "-f", "-", "-n", ns, "--applyset", "crds"); code != exitOK {
+	// --wait: nothing in this run needs the CRD, so only --wait waits
+	// until it is established, and the next run can use its kind.
+	if code, stdout, stderr := kapplyIn(t, kc, crd, "apply", "-f", "-", "-n", ns, "--applyset", "crds", "--wait", "--timeout", "2m"); code != exitOK {
 		t.Fatalf("apply --applyset: exit %d\n%s%s", code, stdout, stderr)
 	}
 	// Not a member: it goes with its CRD.
