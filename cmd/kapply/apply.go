@@ -189,11 +189,11 @@ func runApply(c *cli.Context, s streams, mode apply.Mode) error {
 	}
 	if ue := unreachableRun(clients.Config, cs.Results); ue != nil && ctx.Err() == nil {
 		if out.json {
-			out.results(cs)
+			out.results(cs, false)
 		}
 		return withCode(exitFailed, ue)
 	}
-	out.results(cs)
+	out.results(cs, false)
 	warnRun(s, cs.Warnings)
 	switch {
 	case ctx.Err() != nil:

@@ -82,12 +82,12 @@ func runDelete(c *cli.Context, s streams) error {
 	var still *apply.StillPresentError
 	switch {
 	case errors.As(err, &still):
-		out.results(cs)
+		out.results(cs, true)
 		return withCode(exitTimeout, err)
 	case err != nil:
 		return engineExit(ctx, err)
 	}
-	out.results(cs)
+	out.results(cs, true)
 	warnRun(s, cs.Warnings)
 	switch {
 	case ctx.Err() != nil:

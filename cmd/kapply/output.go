@@ -82,7 +82,9 @@ func newPrinter(format string, s streams) (*printer, error) {
 
 var actionOrder = []apply.Action{apply.Created, apply.Configured, apply.Unchanged, apply.Replaced, apply.Pruned, apply.Kept, apply.Deleted, apply.Absent, apply.Failed, apply.Skipped}
 
-func (p *printer) results(cs *apply.ChangeSet) {
+// results prints one line per result and the summary; deleting says
+// whether the run was a delete, whose summary counts only what happened.
+func (p *printer) results(cs *apply.ChangeSet, deleting bool) {
 	if p.json {
 		enc := json.NewEncoder(p.s.out)
 		sum := jsonSummary{Schema: SummarySchema, Total: len(cs.Results), Actions: map[string]int{}, DurationSeconds: cs.Duration.Seconds(), Retries: cs.Retries, CRDWaitSeconds: cs.CRDWait.Seconds(), CRDWaitAloneSeconds: cs.CRDWaitAlone.Seconds()}
@@ -129,10 +131,9 @@ func (p *printer) results(cs *apply.ChangeSet) {
 	}
 	// An apply always reports its three outcomes, even at 0; a delete
 	// only what happened.
-	isDelete := cs.Count(apply.Deleted)+cs.Count(apply.Absent) > 0 && cs.Count(apply.Created)+cs.Count(apply.Configured)+cs.Count(apply.Unchanged) == 0
 	var parts []string
 	for _, a := range actionOrder {
-		if n := cs.Count(a); n > 0 || (!isDelete && (a == apply.Created || a == apply.Configured || a == apply.Unchanged)) {
+		if n := cs.Count(a); n > 0 || (!deleting && (a == apply.Created || a == apply.Configured || a == apply.Unchanged)) {
 			parts = append(parts, fmt.Sprintf("%d %s", n, a))
 		}
 	}
