@@ -8,14 +8,14 @@ import (
 	"github.com/kapply-dev/kapply/dynamicx"
 )
 
-// crdGate waits for the bundle's CRDs where something needs them, and
-// holds back only what does (issues 13 and 19): the custom resources of a
-// CRD of the bundle. The CRDs they need are waited for at once, from the
-// end of the first stage, each within Options.CRDTimeout, so N CRDs take
-// as long as the slowest, not N times as long. The other objects go on; a
-// custom resource is written as soon as its CRD is established. Admission
-// webhooks are written, and the run ends, only once every held-back object
-// is done.
+// crdGate writes the bundle's CRDs alongside the later stages, waits for
+// them where something needs them, and holds back only what does (issues
+// 13 and 19): the custom resources of a CRD of the bundle. The CRDs they
+// need are waited for at once, once the CRDs are written, each within
+// Options.CRDTimeout, so N CRDs take as long as the slowest, not N times
+// as long. The other objects go on; a custom resource is written as soon
+// as its CRD is established. Admission webhooks are written, and the run
+// ends, only once every CRD is written and every held-back object is done.
 //
 // A CRD nothing in the bundle needs is not waited for, as with kubectl:
 // establishing a large CRD (Argo CD's 1.4 MB one) takes the API server
@@ -25,8 +25,7 @@ import (
 // unchanged: the server's status write is another manager's (see
 // changedByUs).
 type crdGate struct {
-	started  bool
-	waits    map[*Item]chan struct{} // closed once the CRD is settled
+	waits    map[*Item]chan struct{} // closed once the CRD is written and settled
 	deferred sync.WaitGroup
 	sem      chan struct{}
 	// waited is how long the waits took, from their start until the last
@@ -35,52 +34,62 @@ type crdGate struct {
 	settled time.Time
 }
 
-// start begins the waits, once: for each CRD this run created or changed
-// that an item of the plan depends on.
-func (g *crdGate) start(ctx context.Context, r *run, plan *Plan) {
-	if g.started {
-		return
-	}
-	g.started = true
+// begin writes the plan's CRDs alongside the stages that follow (only
+// their custom resources need them, and a large CRD takes the API server
+// seconds to write), then waits, together, for the ones this run created
+// or changed that an item of the plan depends on. Called once, with the
+// first stage, before anything is held back.
+func (g *crdGate) begin(ctx context.Context, r *run, plan *Plan, crds []*Item) {
 	g.waits = map[*Item]chan struct{}{}
 	g.sem = make(chan struct{}, r.opts.Concurrency)
-	r.mu.Lock()
+	written := map[*Item]bool{}
+	for _, crd := range crds {
+		written[crd] = true
+	}
 	for _, item := range plan.Items {
 		for _, dep := range item.deps {
-			res := r.results[dep]
-			if _, ok := g.waits[dep]; ok || dep.Resolved.Ref.GroupKind() != crdGK || res == nil || res.DryRun ||
-				(res.Action != Created && res.Action != Configured) || res.Err != nil {
-				continue
+			if _, ok := g.waits[dep]; !ok && written[dep] {
+				g.waits[dep] = make(chan struct{})
 			}
-			g.waits[dep] = make(chan struct{})
 		}
 	}
-	r.mu.Unlock()
-	if len(g.waits) == 0 {
+	if len(crds) == 0 {
 		return
 	}
-	began := time.Now()
-	var all sync.WaitGroup
-	for crd, done := range g.waits {
-		all.Go(func() {
-			defer close(done)
-			ctx, traffic := dynamicx.WithTraffic(ctx, r.traffic())
-			err := r.waitEstablished(ctx, crd)
-			r.mu.Lock()
-			defer r.mu.Unlock()
-			r.results[crd].Retries += traffic.Retries()
-			if err != nil {
-				r.results[crd].Err = err
-			}
-		})
-	}
-	// Once every CRD is settled, later lookups (prune, --wait) must see
-	// the kinds they define.
 	g.deferred.Go(func() {
+		r.runStage(ctx, crds)
+		began := time.Now()
+		waited := false
+		var all sync.WaitGroup
+		for crd, done := range g.waits {
+			r.mu.Lock()
+			res := r.results[crd]
+			r.mu.Unlock()
+			if res == nil || res.DryRun || (res.Action != Created && res.Action != Configured) || res.Err != nil {
+				close(done)
+				continue
+			}
+			waited = true
+			all.Go(func() {
+				defer close(done)
+				ctx, traffic := dynamicx.WithTraffic(ctx, r.traffic())
+				err := r.waitEstablished(ctx, crd)
+				r.mu.Lock()
+				defer r.mu.Unlock()
+				r.results[crd].Retries += traffic.Retries()
+				if err != nil {
+					r.results[crd].Err = err
+				}
+			})
+		}
 		all.Wait()
-		g.settled = time.Now()
-		g.waited = g.settled.Sub(began)
-		r.a.Clients.Mapper.Reset()
+		if waited {
+			g.settled = time.Now()
+			g.waited = g.settled.Sub(began)
+			// Later lookups (prune, --wait) must see the kinds they
+			// define.
+			r.a.Clients.Mapper.Reset()
+		}
 	})
 }
 

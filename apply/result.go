@@ -72,8 +72,9 @@ type ChangeSet struct {
 	// discovery, prefetching lists and the ApplySet parent.
 	Retries int
 	// CRDWait is how long the run waited for the CRDs it created or
-	// changed to be established: from the end of the first stage until
-	// the last of them was (they are waited for together; objects that do
+	// changed, and that its custom resources need, to be established: from
+	// the end of the CRDs' writes until the last of them was (they are
+	// waited for together; objects that do
 	// not need them are written meanwhile). Zero when it wrote none.
 	CRDWait time.Duration
 	// CRDWaitAlone is the part of CRDWait after every object's result:

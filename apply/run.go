@@ -143,10 +143,11 @@ type run struct {
 
 // Run writes a plan stage by stage. Objects of one stage go in parallel;
 // an object whose namespace or CRD (in the same bundle) failed is skipped.
-// After the first stage, the CRDs the run created or changed are waited
-// for, together, until Established; each custom resource of the bundle is
-// written as soon as its CRD is, nothing else waits for them, and the run
-// ends once every CRD is settled (see crdGate).
+// The CRDs are written alongside the stages after the first, and those
+// whose custom resources are in the bundle, once created or changed, are
+// waited for, together, until Established; each custom resource is
+// written as soon as its CRD is, and nothing else waits for them (see
+// crdGate).
 func (a *Applier) Run(ctx context.Context, plan *Plan, opts Options) *ChangeSet {
 	return a.run(ctx, plan, opts, nil)
 }
@@ -168,19 +169,24 @@ func (a *Applier) run(ctx context.Context, plan *Plan, opts Options, set *applys
 			// their CRD are written before a webhook can refuse them.
 			r.crds.drain()
 		}
-		var batch []*Item
+		var batch, crds []*Item
 		for _, item := range items {
-			if !r.pending.deferred[item] && !r.crds.deferItem(ctx, r, item) {
+			switch {
+			case r.pending.deferred[item] || r.crds.deferItem(ctx, r, item):
+			case item.Resolved.Ref.GroupKind() == crdGK:
+				crds = append(crds, item)
+			default:
 				batch = append(batch, item)
 			}
 		}
+		if stage == stageDefinitions {
+			// CRDs are written alongside the later stages; before the
+			// stage is marked done, so that deferred objects of later
+			// stages see their waits.
+			r.crds.begin(ctx, r, plan, crds)
+		}
 		if len(batch) > 0 {
 			r.runStage(ctx, batch)
-		}
-		if stage == stageDefinitions {
-			// Before the stage is marked done: deferred objects of later
-			// stages see the CRD waits once it is.
-			r.crds.start(ctx, r, plan)
 		}
 		close(r.pending.stageDone[stage])
 	}

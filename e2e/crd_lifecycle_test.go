@@ -162,3 +162,60 @@ func TestApplyRightAfterItsCRDWaitsForIt(t *testing.T) {
 		t.Fatalf("apply a custom resource right after: exit %d\n%s%s", code, stdout, stderr)
 	}
 }
+
+// CRDs are written alongside the later stages (issue 19): with the write
+// of a CRD held by the proxy, the ConfigMap of the bundle is
+// written meanwhile; its custom resource once it is established. Before, the first
+// stage (Namespaces and CRDs) held every later stage back, so a 1.4 MB CRD
+// that takes the API server seconds to write held the whole bundle.
+func TestCRDWriteHoldsBackOnlyItsCustomResources(t *testing.T) {
+	kc := testcluster.Kubeconfig(t)
+	dyn := testcluster.Dynamic(t, kc)
+	suffix := time.Now().UnixNano() % 1_000_000_000
+	group := fmt.Sprintf("slow%d.kapply.dev", suffix)
+	t.Cleanup(func() {
+		_ = dyn.Resource(crdsGVR).Delete(context.Background(), "widgets."+group, metav1.DeleteOptions{})
+	})
+	ns := fmt.Sprintf("crd-slow-%d", suffix)
+	testcluster.CreateNamespace(t, kc, ns)
+	in := bundle(crdOf(group, "Widget", "widgets"), configMap("plain", ns, map[string]string{"k": "v"}),
+		"apiVersion: "+group+"/v1\nkind: Widget\nmetadata:\n  name: w\n  namespace: "+ns+"\n")
+	release := make(chan struct{})
+	var once sync.Once
+	releaseHeld := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(releaseHeld)
+	pkc, _ := faultproxy.Start(t, kc, faultproxy.Config{Rules: []faultproxy.Rule{
+		{Fault: faultproxy.Hold, Release: release, Methods: []string{"PATCH"}, Path: regexp.MustCompile(`/customresourcedefinitions/widgets\.` + regexp.QuoteMeta(group) + `$`), Rate: 1},
+	}})
+	type outcome struct {
+		code           int
+		stdout, stderr string
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		code, stdout, stderr := kapplyIn(t, pkc, in, "apply", "-f", "-")
+		done <- outcome{code, stdout, stderr}
+	}()
+	eventually(t, time.Minute, "with the CRD's write held, the ConfigMap was written", func() bool {
+		return configMapExists(t, kc, ns, "plain")
+	})
+	widgets := schema.GroupVersionResource{Group: group, Version: "v1", Resource: "widgets"}
+	select {
+	case o := <-done:
+		t.Fatalf("the run ended while the CRD's write was held: exit %d\n%s%s", o.code, o.stdout, o.stderr)
+	default:
+	}
+	releaseHeld()
+	var o outcome
+	select {
+	case o = <-done:
+	case <-time.After(3 * time.Minute):
+		t.Fatal("the run did not end within 3 minutes of the release")
+	}
+	if o.code != exitOK || !strings.Contains(o.stdout, "widget."+group+"/w -n "+ns+" created") {
+		t.Fatalf("exit %d\n%s%s", o.code, o.stdout, o.stderr)
+	}
+	if _, err := dyn.Resource(widgets).Namespace(ns).Get(context.Background(), "w", metav1.GetOptions{}); err != nil {
+		t.Errorf("the custom resource is not on the cluster: %v", err)
+	}
+}
