@@ -27,14 +27,7 @@ import (
 // Namespaces first, then everything else, 32 at a time.
 func ceilingApply(t *testing.T, clients *dynamicx.Clients, path string) time.Duration {
 	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	objs, err := manifests.Decode(path, data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	objs := decodeFile(t, path)
 	type job struct {
 		obj  manifests.Object
 		res  dynamicx.Resolved
@@ -137,4 +130,18 @@ func metricLabel(line, name string) string {
 	}
 	v, _, _ := strings.Cut(after, `"`)
 	return v
+}
+
+// decodeFile reads and decodes a manifest file of the bench.
+func decodeFile(t *testing.T, path string) []manifests.Object {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := manifests.Decode(path, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return objs
 }

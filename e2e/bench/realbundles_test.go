@@ -23,7 +23,6 @@ import (
 
 	"github.com/kapply-dev/kapply/dynamicx"
 	"github.com/kapply-dev/kapply/internal/testcluster"
-	"github.com/kapply-dev/kapply/manifests"
 )
 
 // realBundle is one bundle of the real-bundles table (issue 19): files as
@@ -97,15 +96,7 @@ func runRealBundles(t *testing.T, runs int) []*realResult {
 		var fileArgs []string
 		for _, f := range rb.files {
 			path := filepath.Join(repoRoot, f)
-			data, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			objs, err := manifests.Decode(path, data)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, o := range objs {
+			for _, o := range decodeFile(t, path) {
 				res.names = append(res.names, objectKey(o.Obj.GroupVersionKind().Group, o.Obj.GetKind(), o.Obj.GetNamespace(), o.Obj.GetName()))
 				if o.Obj.GetKind() == "CustomResourceDefinition" {
 					res.crds++
@@ -196,16 +187,7 @@ func waitEstablished(t *testing.T, kubeconfig string, rb realBundle) time.Durati
 	start := time.Now()
 	var names []string
 	for _, f := range rb.files {
-		path := filepath.Join(repoRoot, f)
-		data, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		objs, err := manifests.Decode(path, data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, o := range objs {
+		for _, o := range decodeFile(t, filepath.Join(repoRoot, f)) {
 			if o.Obj.GetKind() == "CustomResourceDefinition" {
 				names = append(names, o.Obj.GetName())
 			}
@@ -321,16 +303,7 @@ func presentObjects(t *testing.T, kubeconfig string, rb realBundle) []string {
 	}
 	var present []string
 	for _, f := range rb.files {
-		path := filepath.Join(repoRoot, f)
-		data, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		objs, err := manifests.Decode(path, data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, o := range objs {
+		for _, o := range decodeFile(t, filepath.Join(repoRoot, f)) {
 			res, err := dynamicx.Resolve(context.Background(), clients.Mapper, cfg, o.Obj)
 			if meta.IsNoMatchError(err) {
 				continue // its CRD is not there
