@@ -4,7 +4,6 @@ package e2e
 
 import (
 	"context"
-	"fmt"
 	"regexp"
 	"strings"
 	"sync"
@@ -96,14 +95,7 @@ func TestApplyWaitWaitsForCRDsWithoutCustomResources(t *testing.T) {
 // unchanged, though the API server may still be establishing the CRD.
 func TestApplyDoesNotWaitForCRDsNothingNeeds(t *testing.T) {
 	kc := testcluster.Kubeconfig(t)
-	dyn := testcluster.Dynamic(t, kc)
-	suffix := time.Now().UnixNano() % 1_000_000_000
-	group := fmt.Sprintf("nowait%d.kapply.dev", suffix)
-	t.Cleanup(func() {
-		_ = dyn.Resource(crdsGVR).Delete(context.Background(), "widgets."+group, metav1.DeleteOptions{})
-	})
-	ns := fmt.Sprintf("crd-nowait-%d", suffix)
-	testcluster.CreateNamespace(t, kc, ns)
+	group, ns := widgetGroupOfThisRun(t, kc, "nowait")
 	in := bundle(crdOf(group, "Widget", "widgets"), configMap("plain", ns, map[string]string{"k": "v"}))
 	release := make(chan struct{})
 	t.Cleanup(func() { close(release) })
@@ -170,14 +162,8 @@ func TestApplyRightAfterItsCRDWaitsForIt(t *testing.T) {
 // that takes the API server seconds to write held the whole bundle.
 func TestCRDWriteHoldsBackOnlyItsCustomResources(t *testing.T) {
 	kc := testcluster.Kubeconfig(t)
+	group, ns := widgetGroupOfThisRun(t, kc, "slow")
 	dyn := testcluster.Dynamic(t, kc)
-	suffix := time.Now().UnixNano() % 1_000_000_000
-	group := fmt.Sprintf("slow%d.kapply.dev", suffix)
-	t.Cleanup(func() {
-		_ = dyn.Resource(crdsGVR).Delete(context.Background(), "widgets."+group, metav1.DeleteOptions{})
-	})
-	ns := fmt.Sprintf("crd-slow-%d", suffix)
-	testcluster.CreateNamespace(t, kc, ns)
 	in := bundle(crdOf(group, "Widget", "widgets"), configMap("plain", ns, map[string]string{"k": "v"}),
 		"apiVersion: "+group+"/v1\nkind: Widget\nmetadata:\n  name: w\n  namespace: "+ns+"\n")
 	release := make(chan struct{})
