@@ -5,10 +5,8 @@ package bench
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -20,10 +18,10 @@ const ceilingEnv = "BENCH_CEILING_PATH"
 // test binary again, running TestBenchCeilingProcess), so that its peak
 // RSS can be set against kapply's. The time is the one ceilingApply
 // measures: the writes, not the start-up and the decoding.
-func (b *bench) ceilingProcess(path string) (time.Duration, float64) {
+func (b *bench) ceilingProcess(kubeconfig, path string) (time.Duration, float64) {
 	b.t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestBenchCeilingProcess$", "-test.count=1")
-	cmd.Env = append(os.Environ(), ceilingEnv+"="+path, "KUBECONFIG="+b.kubeconfig)
+	cmd, peak := b.peakRSSCommand([]string{os.Args[0], "-test.run=^TestBenchCeilingProcess$", "-test.count=1"})
+	cmd.Env = append(os.Environ(), ceilingEnv+"="+path, "KUBECONFIG="+kubeconfig)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		b.t.Fatalf("ceiling on %s: %v\n%s", path, err, tail(string(out)))
@@ -34,7 +32,7 @@ func (b *bench) ceilingProcess(path string) (time.Duration, float64) {
 			if err != nil {
 				b.t.Fatalf("ceiling on %s: %q: %v", path, line, err)
 			}
-			return time.Duration(ns), float64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss) / 1024
+			return time.Duration(ns), peak()
 		}
 	}
 	b.t.Fatalf("ceiling on %s: no time in its output:\n%s", path, tail(string(out)))

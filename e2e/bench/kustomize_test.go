@@ -3,25 +3,27 @@
 package bench
 
 import (
-	"github.com/kapply-dev/kapply/internal/testfiles"
-
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/kapply-dev/kapply/internal/bundlegen"
+	"github.com/kapply-dev/kapply/internal/testfiles"
 )
 
-// kustomizeOverlay writes the n-object bundle as a kustomize base and an
+// kustomizeOverlay writes the bundle at path as a kustomize base and an
 // overlay over it (labels, annotations, an image tag), and returns the
-// overlay's directory. prefix names the bundle's namespaces, so that each
-// run starts from nothing.
-func (b *bench) kustomizeOverlay(prefix string, n int) string {
-	root := filepath.Join(b.dir, prefix)
+// overlay's directory.
+func (b *bench) kustomizeOverlay(path string) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	root := strings.TrimSuffix(path, ".yaml") + "-kustomize"
 	files := map[string]string{
 		"base/kustomization.yaml":    "resources: [bundle.yaml]\n",
-		"base/bundle.yaml":           bundlegen.Sized(prefix, n).YAML(),
+		"base/bundle.yaml":           string(data),
 		"overlay/kustomization.yaml": "resources: [../base]\nlabels:\n  - pairs: {tier: bench}\ncommonAnnotations: {owner: bench}\nimages:\n  - {name: nginx, newTag: \"1.27.1\"}\n",
 	}
 	testfiles.Write(b.t, root, files)
@@ -29,19 +31,23 @@ func (b *bench) kustomizeOverlay(prefix string, n int) string {
 }
 
 // runKustomize measures a first apply of an n-object overlay with -k and
-// with `kubectl kustomize | kapply apply -f -` (issue 14), each on fresh
-// namespaces. The pipeline runs under sh, whose rusage covers the children
-// it waited for: its peak RSS is the larger of kubectl's and kapply's.
+// with `kubectl kustomize | kapply apply -f -` (issue 14), each on a fresh
+// cluster (firstApply), alternating. The pipeline runs under sh, whose
+// rusage covers the children it waited for: its peak RSS is the larger of
+// kubectl's and kapply's.
 func (b *bench) runKustomize(n, runs int) (kz, pipe *measurement) {
-	kc := b.kubeconfig
 	kz = newMeasurement("kapply apply -k (overlay): first")
 	pipe = newMeasurement("kubectl kustomize | kapply apply -f -: first")
-	b.run(nil, b.kapply(kc, "apply", "-k", b.kustomizeOverlay(fmt.Sprintf("b%d-zw", n), n)))
-	for i := range runs {
-		b.run(kz, b.kapply(kc, "apply", "-k", b.kustomizeOverlay(fmt.Sprintf("b%d-z%d", n, i), n)))
-		overlay := b.kustomizeOverlay(fmt.Sprintf("b%d-p%d", n, i), n)
-		sh := fmt.Sprintf("%s kubectl kustomize %s | %s", b.devclusterBin, overlay, strings.Join(b.kapply(kc, "apply", "-f", "-"), " "))
-		b.run(pipe, []string{"sh", "-c", sh})
+	kzTool := b.commandTool(func(kubeconfig, path string) []string {
+		return b.kapply(kubeconfig, "apply", "-k", b.kustomizeOverlay(path))
+	})
+	pipeTool := b.commandTool(func(kubeconfig, path string) []string {
+		sh := fmt.Sprintf("%s kubectl kustomize %s | %s", b.devclusterBin, b.kustomizeOverlay(path), strings.Join(b.kapply(kubeconfig, "apply", "-f", "-"), " "))
+		return []string{"sh", "-c", sh}
+	})
+	for range runs {
+		b.firstApply(kz, n, kzTool)
+		b.firstApply(pipe, n, pipeTool)
 	}
 	return kz, pipe
 }

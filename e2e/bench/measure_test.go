@@ -7,10 +7,10 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -68,19 +68,44 @@ func ceilingApply(t *testing.T, clients *dynamicx.Clients, path string) time.Dur
 }
 
 // timeCommand runs argv and returns its wall time and peak RSS.
-func timeCommand(t *testing.T, argv []string) (time.Duration, float64) {
-	t.Helper()
-	cmd := exec.Command(argv[0], argv[1:]...)
+func (b *bench) timeCommand(argv []string) (time.Duration, float64) {
+	b.t.Helper()
+	cmd, peak := b.peakRSSCommand(argv)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	start := time.Now()
 	out, err := cmd.Output()
 	d := time.Since(start)
 	if err != nil {
-		t.Fatalf("%s: %v\n%s\n%s", strings.Join(argv, " "), err, tail(string(out)), stderr.String())
+		b.t.Fatalf("%s: %v\n%s\n%s", strings.Join(argv, " "), err, tail(string(out)), stderr.String())
 	}
-	rss := float64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss) / 1024
-	return d, rss
+	return d, peak()
+}
+
+// peakRSSCommand returns a command that runs argv under peakrss, and a
+// function that, once it has run, returns argv's peak RSS in MiB: the
+// command's own, not this process's (see internal/peakrss).
+func (b *bench) peakRSSCommand(argv []string) (*exec.Cmd, func() float64) {
+	b.t.Helper()
+	if b.peakRSS == "" {
+		b.peakRSS = filepath.Join(b.dir, "peakrss")
+		if out, err := exec.Command("go", "build", "-o", b.peakRSS, "github.com/kapply-dev/kapply/internal/peakrss").CombinedOutput(); err != nil {
+			b.t.Fatalf("build peakrss: %v\n%s", err, out)
+		}
+	}
+	file := filepath.Join(b.dir, "peakrss.out")
+	cmd := exec.Command(b.peakRSS, append([]string{file}, argv...)...)
+	return cmd, func() float64 {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			b.t.Fatal(err)
+		}
+		kib, err := strconv.ParseFloat(strings.TrimSpace(string(data)), 64)
+		if err != nil {
+			b.t.Fatalf("peakrss: %q: %v", data, err)
+		}
+		return kib / 1024
+	}
 }
 
 func tail(s string) string {

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/client-go/rest"
+
 	"github.com/kapply-dev/kapply/dynamicx"
 	"github.com/kapply-dev/kapply/internal/testcluster"
 )
@@ -19,10 +21,11 @@ import (
 // TestBenchSuite is `make bench` (issue 8): generated bundles of
 // BENCH_SIZES objects (default 1000) applied, re-applied and diffed by the
 // ceiling (parallel server-side apply in process), kapply and kubectl, in
-// one run on one cluster, each first apply and create on a fresh set of
-// namespaces. Re-runnable measurements and first applies are repeated
+// one run, each first apply and create on a fresh cluster of its own (see
+// firstApply), the rest on one cluster. Measurements are repeated
 // BENCH_RUNS times (default 3) and reported as medians. Sizes above 1,000
-// measure only the ceiling, kapply and the two diffs, once. BENCH_KUBECTL=0 leaves kubectl
+// measure only the ceiling, kapply and the two diffs, and run the no-ops
+// and diffs once. BENCH_KUBECTL=0 leaves kubectl
 // out. BENCH_REAL=0 leaves out the real-bundles table (issue 19: corpus
 // bundles and Argo CD's install.yaml, each first apply on a fresh cluster
 // of its own; see runRealBundles), which comes last. It asserts only that
@@ -64,10 +67,16 @@ type bench struct {
 	t                                         *testing.T
 	dir, kapplyBin, devclusterBin, kubeconfig string
 	clients                                   *dynamicx.Clients
+	// fresh counts the clusters firstApply started; configs are the
+	// client configs of the clusters runs counted requests on; peakRSS is
+	// the peakrss binary, once built.
+	fresh   int
+	configs map[string]*rest.Config
+	peakRSS string
 }
 
 func newBench(t *testing.T) *bench {
-	b := &bench{t: t, dir: t.TempDir(), kubeconfig: testcluster.Kubeconfig(t), kapplyBin: testcluster.KapplyBin(t), devclusterBin: testcluster.DevclusterBin(t)}
+	b := &bench{t: t, dir: t.TempDir(), kubeconfig: testcluster.Kubeconfig(t), kapplyBin: testcluster.KapplyBin(t), devclusterBin: testcluster.DevclusterBin(t), configs: map[string]*rest.Config{}}
 	cfg, err := dynamicx.LoadConfig(dynamicx.ConfigOptions{Kubeconfig: b.kubeconfig, QPS: -1})
 	if err != nil {
 		t.Fatal(err)
@@ -147,27 +156,39 @@ func (b *bench) write(name, content string) string {
 	return path
 }
 
-// run runs argv, which must succeed, and adds it to m (nil: a warm-up).
-func (b *bench) run(m *measurement, argv []string) {
-	before := requestCounts(b.t, b.clients.Config.REST)
-	d, rss := timeCommand(b.t, argv)
-	after := requestCounts(b.t, b.clients.Config.REST)
-	if m != nil {
-		m.add(d, before, after)
-		m.rssMiB = max(m.rssMiB, rss)
+// run runs argv, which must succeed and work on the bench's cluster, and
+// adds it to m (nil: a warm-up).
+func (b *bench) run(m *measurement, argv []string) { b.runOn(b.kubeconfig, m, argv) }
+
+// runOn is run for a command that works on the cluster of kubeconfig,
+// whose API server counts its requests.
+func (b *bench) runOn(kubeconfig string, m *measurement, argv []string) {
+	cfg := b.restConfig(kubeconfig)
+	before := requestCounts(b.t, cfg)
+	d, rss := b.timeCommand(argv)
+	after := requestCounts(b.t, cfg)
+	m.add(d, rss, before, after)
+}
+
+// ceiling applies path on the bench's cluster with ceilingApply, in a
+// process of its own, and adds it to m (nil: a warm-up).
+func (b *bench) ceiling(m *measurement, path string) { b.ceilingOn(b.kubeconfig, m, path) }
+
+// ceilingOn is ceiling on the cluster of kubeconfig.
+func (b *bench) ceilingOn(kubeconfig string, m *measurement, path string) {
+	cfg := b.restConfig(kubeconfig)
+	before := requestCounts(b.t, cfg)
+	d, rss := b.ceilingProcess(kubeconfig, path)
+	m.add(d, rss, before, requestCounts(b.t, cfg))
+}
+
+// add records a run: its time, peak RSS and requests. On a nil m (a
+// warm-up) it does nothing.
+func (m *measurement) add(d time.Duration, rssMiB float64, before, after map[string]int) {
+	if m == nil {
+		return
 	}
-}
-
-// ceiling applies path with ceilingApply, in a process of its own, and
-// adds it to m.
-func (b *bench) ceiling(m *measurement, path string) {
-	before := requestCounts(b.t, b.clients.Config.REST)
-	d, rss := b.ceilingProcess(path)
-	m.add(d, before, requestCounts(b.t, b.clients.Config.REST))
-	m.rssMiB = max(m.rssMiB, rss)
-}
-
-func (m *measurement) add(d time.Duration, before, after map[string]int) {
+	m.rssMiB = max(m.rssMiB, rssMiB)
 	delta := map[string]int{}
 	for k, v := range after {
 		if v != before[k] {
@@ -180,13 +201,6 @@ func (m *measurement) add(d time.Duration, before, after map[string]int) {
 
 func (b *bench) kapply(kubeconfig string, args ...string) []string {
 	return append([]string{b.kapplyBin}, append(args, "--kubeconfig", kubeconfig, "--cache-dir", filepath.Join(b.dir, "kapply-cache"))...)
-}
-
-// kapplyWith is kapply with another kapply binary, on the bench's cluster.
-func (b *bench) kapplyWith(bin string, args ...string) []string {
-	argv := b.kapply(b.kubeconfig, args...)
-	argv[0] = bin
-	return argv
 }
 
 func (b *bench) kubectl(kubeconfig string, args ...string) []string {
