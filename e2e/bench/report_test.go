@@ -91,7 +91,7 @@ func (s *suite) writeFull(w io.Writer) {
 // peak RSS), kapply diff against kubectl diff, the issue 16 targets at the
 // largest size, and whether kapply's peak RSS grows linearly.
 func writeScaling(w io.Writer, ss []*suite) {
-	fmt.Fprintf(w, "\n## Scaling (kapply and the ceiling; one run per size above 1,000)\n\n")
+	fmt.Fprintf(w, "\n## Scaling (kapply and the ceiling; first applies each on a fresh cluster, BENCH_RUNS runs; no-ops one run per size above 1,000)\n\n")
 	fmt.Fprintf(w, "| objects | ceiling first | kapply first | ratio | ceiling no-op | kapply no-op | ratio | kapply requests (first) | ceiling peak RSS | kapply peak RSS | ratio | MiB per 1,000 objects | kubectl --server-side first |\n")
 	fmt.Fprintf(w, "|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|\n")
 	ss = slices.Clone(ss)
