@@ -6,7 +6,6 @@ import (
 	"context"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -33,39 +32,14 @@ func TestCRDWaitGatesOnlyItsCustomResources(t *testing.T) {
 		"apiVersion: held13a.kapply.dev/v1\nkind: Widget\nmetadata:\n  name: wa\n  namespace: "+ns+"\n",
 		"apiVersion: held13b.kapply.dev/v1\nkind: Widget\nmetadata:\n  name: wb\n  namespace: "+ns+"\n",
 		configMap("plain", ns, map[string]string{"k": "v"}))
-	release := make(chan struct{})
-	var once sync.Once
-	releaseHeld := func() { once.Do(func() { close(release) }) }
-	t.Cleanup(releaseHeld)
-	pkc, _ := faultproxy.Start(t, kc, faultproxy.Config{Rules: []faultproxy.Rule{
-		{Fault: faultproxy.Hold, Release: release, Watch: true, Path: regexp.MustCompile(`/customresourcedefinitions$`), Query: regexp.MustCompile(`held13a`), Rate: 1},
-	}})
-	type outcome struct {
-		code           int
-		stdout, stderr string
-	}
-	done := make(chan outcome, 1)
-	go func() {
-		code, stdout, stderr := kapplyIn(t, pkc, in, "apply", "-f", "-", "--crd-timeout", "3m")
-		done <- outcome{code, stdout, stderr}
-	}()
+	run := startHeld(t, kc, in, faultproxy.Rule{Watch: true, Path: regexp.MustCompile(`/customresourcedefinitions$`), Query: regexp.MustCompile(`held13a`)},
+		"apply", "-f", "-", "--crd-timeout", "3m")
 	widgetsB := schema.GroupVersionResource{Group: "held13b.kapply.dev", Version: "v1", Resource: "widgets"}
 	eventually(t, time.Minute, "with CRD A's wait held, the custom resource of CRD B and the ConfigMap were written", func() bool {
 		_, errB := dyn.Resource(widgetsB).Namespace(ns).Get(context.Background(), "wb", metav1.GetOptions{})
 		return errB == nil && configMapExists(t, kc, ns, "plain")
 	})
-	select {
-	case o := <-done:
-		t.Fatalf("the run ended while CRD A's wait was held: exit %d\n%s%s", o.code, o.stdout, o.stderr)
-	default:
-	}
-	releaseHeld()
-	var o outcome
-	select {
-	case o = <-done:
-	case <-time.After(3 * time.Minute):
-		t.Fatal("the run did not end within 3 minutes of the release")
-	}
+	o := run.releaseAndWait(t, "CRD A's wait")
 	if o.code != exitOK || !strings.Contains(o.stdout, "widget.held13a.kapply.dev/wa -n crd-gate created") || !strings.Contains(o.stdout, "widget.held13b.kapply.dev/wb -n crd-gate created") {
 		t.Errorf("exit %d\n%s%s", o.code, o.stdout, o.stderr)
 	}
@@ -97,26 +71,9 @@ func TestApplyDoesNotWaitForCRDsNothingNeeds(t *testing.T) {
 	kc := testcluster.Kubeconfig(t)
 	group, ns := widgetGroupOfThisRun(t, kc, "nowait")
 	in := bundle(crdOf(group, "Widget", "widgets"), configMap("plain", ns, map[string]string{"k": "v"}))
-	release := make(chan struct{})
-	t.Cleanup(func() { close(release) })
-	pkc, _ := faultproxy.Start(t, kc, faultproxy.Config{Rules: []faultproxy.Rule{
-		{Fault: faultproxy.Hold, Release: release, Watch: true, Path: regexp.MustCompile(`/customresourcedefinitions$`), Query: regexp.MustCompile(`nowait`), Rate: 1},
-	}})
-	type outcome struct {
-		code           int
-		stdout, stderr string
-	}
-	done := make(chan outcome, 1)
-	go func() {
-		code, stdout, stderr := kapplyIn(t, pkc, in, "apply", "-f", "-", "-o", "json", "--crd-timeout", "1m")
-		done <- outcome{code, stdout, stderr}
-	}()
-	var o outcome
-	select {
-	case o = <-done:
-	case <-time.After(3 * time.Minute):
-		t.Fatal("the run did not end within 3 minutes")
-	}
+	run := startHeld(t, kc, in, faultproxy.Rule{Watch: true, Path: regexp.MustCompile(`/customresourcedefinitions$`), Query: regexp.MustCompile(`nowait`)},
+		"apply", "-f", "-", "-o", "json", "--crd-timeout", "1m")
+	o := run.wait(t)
 	if o.code != exitOK {
 		t.Fatalf("exit %d\n%s%s", o.code, o.stdout, o.stderr)
 	}
@@ -166,38 +123,13 @@ func TestCRDWriteHoldsBackOnlyItsCustomResources(t *testing.T) {
 	dyn := testcluster.Dynamic(t, kc)
 	in := bundle(crdOf(group, "Widget", "widgets"), configMap("plain", ns, map[string]string{"k": "v"}),
 		"apiVersion: "+group+"/v1\nkind: Widget\nmetadata:\n  name: w\n  namespace: "+ns+"\n")
-	release := make(chan struct{})
-	var once sync.Once
-	releaseHeld := func() { once.Do(func() { close(release) }) }
-	t.Cleanup(releaseHeld)
-	pkc, _ := faultproxy.Start(t, kc, faultproxy.Config{Rules: []faultproxy.Rule{
-		{Fault: faultproxy.Hold, Release: release, Methods: []string{"PATCH"}, Path: regexp.MustCompile(`/customresourcedefinitions/widgets\.` + regexp.QuoteMeta(group) + `$`), Rate: 1},
-	}})
-	type outcome struct {
-		code           int
-		stdout, stderr string
-	}
-	done := make(chan outcome, 1)
-	go func() {
-		code, stdout, stderr := kapplyIn(t, pkc, in, "apply", "-f", "-")
-		done <- outcome{code, stdout, stderr}
-	}()
+	run := startHeld(t, kc, in, faultproxy.Rule{Methods: []string{"PATCH"}, Path: regexp.MustCompile(`/customresourcedefinitions/widgets\.` + regexp.QuoteMeta(group) + `$`)},
+		"apply", "-f", "-")
 	eventually(t, time.Minute, "with the CRD's write held, the ConfigMap was written", func() bool {
 		return configMapExists(t, kc, ns, "plain")
 	})
 	widgets := schema.GroupVersionResource{Group: group, Version: "v1", Resource: "widgets"}
-	select {
-	case o := <-done:
-		t.Fatalf("the run ended while the CRD's write was held: exit %d\n%s%s", o.code, o.stdout, o.stderr)
-	default:
-	}
-	releaseHeld()
-	var o outcome
-	select {
-	case o = <-done:
-	case <-time.After(3 * time.Minute):
-		t.Fatal("the run did not end within 3 minutes of the release")
-	}
+	o := run.releaseAndWait(t, "the CRD's write")
 	if o.code != exitOK || !strings.Contains(o.stdout, "widget."+group+"/w -n "+ns+" created") {
 		t.Fatalf("exit %d\n%s%s", o.code, o.stdout, o.stderr)
 	}

@@ -26,14 +26,14 @@ import (
 func TestBenchFirstApply(t *testing.T) {
 	b := newBench(t)
 	names := []string{"ceiling", b.kapplyBin}
-	tools := []applyFunc{b.ceilingTool(), b.kapplyTool()}
+	tools := []applyFunc{b.ceilingTool(), b.kapplyTool(b.kapplyBin)}
 	if before := os.Getenv("BENCH_KAPPLY_BEFORE"); before != "" {
 		names = append(names, before)
 		tools = append(tools, b.kapplyTool(before))
 	}
 	runs := envInts(t, "BENCH_RUNS", []int{3})[0]
 	for _, n := range envInts(t, "BENCH_SIZES", []int{10000}) {
-		compare(t, n, "first apply", names, runs, func(i, j int, m *measurement) { b.firstApply(m, n, tools[j]) })
+		compare(t, n, "first apply", names, runs, func(j int, m *measurement) { b.firstApply(m, n, tools[j]) })
 		if os.Getenv("BENCH_NOOP") != "1" {
 			continue
 		}
@@ -43,13 +43,13 @@ func TestBenchFirstApply(t *testing.T) {
 			paths[j] = b.write(p, bundlegen.Sized(p, n).YAML())
 			apply(nil, b.kubeconfig, paths[j])
 		}
-		compare(t, n, "no-op", names, runs, func(i, j int, m *measurement) { tools[j](m, b.kubeconfig, paths[j]) })
+		compare(t, n, "no-op", names, runs, func(j int, m *measurement) { tools[j](m, b.kubeconfig, paths[j]) })
 	}
 }
 
 // compare runs each tool once per round, round i starting with tool i
 // (mod the number of tools), and logs every round and the medians.
-func compare(t *testing.T, n int, what string, names []string, runs int, run func(i, j int, m *measurement)) {
+func compare(t *testing.T, n int, what string, names []string, runs int, run func(j int, m *measurement)) {
 	ms := make([]*measurement, len(names))
 	for j, name := range names {
 		ms[j] = newMeasurement(name)
@@ -57,7 +57,7 @@ func compare(t *testing.T, n int, what string, names []string, runs int, run fun
 	for i := range runs {
 		for k := range names {
 			j := (i + k) % len(names)
-			run(i, j, ms[j])
+			run(j, ms[j])
 		}
 		line := fmt.Sprintf("%d objects, %s %d: %s %.2fs", n, what, i, names[0], ms[0].times[i].Seconds())
 		for j, m := range ms[1:] {

@@ -5,6 +5,7 @@ package bench
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 
 	"k8s.io/client-go/rest"
 
@@ -25,7 +26,8 @@ import (
 // 18.0 s, then 28.3 s, then 40.8 s, run after run, and the API server's
 // CPU for it went from 22 to 35 to 49 s. A bench that ran the ceiling and
 // then kapply on one cluster gave kapply 2,475 more Services to pay for in
-// every round: that, not kapply, was the 1.3x it reported at 10,000.
+// every round: that, not kapply, was most of the 1.3x it reported at
+// 10,000.
 
 // applyFunc applies the bundle at path to the cluster of kubeconfig and
 // adds the run to m (nil: a warm-up).
@@ -58,14 +60,11 @@ func (b *bench) commandTool(argv func(kubeconfig, path string) []string) applyFu
 	return func(m *measurement, kubeconfig, path string) { b.runOn(kubeconfig, m, argv(kubeconfig, path)) }
 }
 
-// kapplyTool is `kapply apply -f`, of bin when given (another kapply
-// binary), else of the kapply measured.
-func (b *bench) kapplyTool(bin ...string) applyFunc {
+// kapplyTool is `kapply apply -f` of the kapply binary bin.
+func (b *bench) kapplyTool(bin string) applyFunc {
 	return b.commandTool(func(kubeconfig, path string) []string {
 		argv := b.kapply(kubeconfig, "apply", "-f", path)
-		if len(bin) > 0 {
-			argv[0] = bin[0]
-		}
+		argv[0] = bin
 		return argv
 	})
 }
@@ -73,7 +72,7 @@ func (b *bench) kapplyTool(bin ...string) applyFunc {
 // kubectlTool is `kubectl ARGS -f`.
 func (b *bench) kubectlTool(args ...string) applyFunc {
 	return b.commandTool(func(kubeconfig, path string) []string {
-		return b.kubectl(kubeconfig, append(args, "-f", path)...)
+		return b.kubectl(kubeconfig, slices.Concat(args, []string{"-f", path})...)
 	})
 }
 

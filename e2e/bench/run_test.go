@@ -50,7 +50,7 @@ func (b *bench) runSuite(n, runs int, withKubectl, full bool, proxyKC string, pr
 	s.kFirst, s.kNoop = newMeasurement("kapply apply: first"), newMeasurement("kapply apply: no-op")
 	for range runs {
 		b.firstApply(s.ceilFirst, n, b.ceilingTool())
-		b.firstApply(s.kFirst, n, b.kapplyTool())
+		b.firstApply(s.kFirst, n, b.kapplyTool(b.kapplyBin))
 	}
 	// No-op re-applies, alternating, on this cluster, of bundles first
 	// applied here unmeasured; the rows after them build on k0.
